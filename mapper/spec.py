@@ -69,7 +69,8 @@ class FieldMap(_Model):
     kind: FieldKind = "direct"
     transforms: list[TransformStep] = Field(default_factory=list)
     lookup: str | None = None
-    """For kind `relation`: the source entity whose loaded record the value points at."""
+    """For kind `relation`: the id of the EntityMap whose loaded record the source value points at
+    (the executor resolves source id -> destination id through the ledger)."""
     custom: CustomFieldDef | None = None
     score: float = 0.0
     why: str = ""
