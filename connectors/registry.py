@@ -80,3 +80,21 @@ def open_destination(kind: str, options: Mapping[str, Any], root: Path) -> Desti
         settings["url"] = local_url(kind, root)
     destination: Destination = module.from_settings(settings, root)
     return destination
+
+
+CREDENTIALS: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    # kind -> (environment variable, what it is, is it secret)
+    "twenty": (("BRIDGEWORK_TWENTY_API_KEY", "Twenty API key", True),),
+    "odoo": (
+        ("BRIDGEWORK_ODOO_DB", "Odoo database", False),
+        ("BRIDGEWORK_ODOO_USER", "Odoo login", False),
+        ("BRIDGEWORK_ODOO_PASSWORD", "Odoo password or API key", True),
+    ),
+    "salesforce": (("BRIDGEWORK_SALESFORCE_TOKEN", "Salesforce access token", True),),
+    "dynamics": (("BRIDGEWORK_DYNAMICS_TOKEN", "Dataverse access token", True),),
+    "dentally": (("BRIDGEWORK_DENTALLY_TOKEN", "Dentally API token", True),),
+    "dentrix": (("BRIDGEWORK_DENTRIX_ODBC", "Dentrix ODBC connection string (only for ODBC)", True),),
+    "demo": (),
+    "csv": (),
+}
+"""Credentials each kind reads, by environment variable (or the OS keyring under that name)."""

@@ -9,6 +9,7 @@ from ui._app import app
 # Each module registers its commands on import; the order is the order of --help.
 COMMAND_MODULES: tuple[str, ...] = (
     "ui.commands.setup",
+    "ui.commands.review",
 )
 
 for _module in COMMAND_MODULES:

@@ -1,0 +1,60 @@
+"""A small demo workspace for the review app: stored schemas and a proposed mapping.yaml."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from executor.workspace import Workspace
+from mapper.profile import profile_records
+from mapper.schema import Entity, Field, Schema
+from mapper.spec import Candidate, EntityMap, FieldMap, MappingSpec
+
+APP = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
+
+
+def _source() -> Schema:
+    records = [{"patid": i, "firstname": f"Ann{i}", "pager": f"(555) 010-{1000 + i}", "emailaddr": f"a{i}@example.com",
+                "birthdate": f"1980-01-{1 + i % 28:02d}", "status": str(1 + i % 2)} for i in range(40)]
+    prof = profile_records(records, list(records[0]))
+    fields = (
+        Field("patid", "int", is_key=True, profile=prof["patid"]),
+        Field("firstname", "string", max_length=17, profile=prof["firstname"]),
+        Field("pager", "phone", profile=prof["pager"]),
+        Field("emailaddr", "email", profile=prof["emailaddr"]),
+        Field("birthdate", "date", profile=prof["birthdate"]),
+        Field("status", "int", profile=prof["status"]),
+    )
+    return Schema("dentrix", (Entity("patient", fields, key="patid", row_count=40),))
+
+
+def _destination() -> Schema:
+    fields = tuple(Field(n, t) for n, t in [("name", "string"), ("mobile", "phone"), ("phone", "phone"),
+                                              ("email", "email"), ("ref", "string"), ("comment", "text")])
+    return Schema("odoo", (Entity("res.partner", fields),))
+
+
+def _spec() -> MappingSpec:
+    fields = [
+        FieldMap(source="firstname", target="name", score=0.82, why="name ≈ 'Name' (0.80)"),
+        FieldMap(source="pager", target="mobile", score=0.95, why="values look like phone numbers; Dentrix 'pager' holds mobile numbers",
+                 alternatives=[Candidate(target="phone", score=0.40, why="phone-like values")]),
+        FieldMap(source="emailaddr", target="email", score=0.97, why="values look like emails"),
+        FieldMap(source="birthdate", target=None, kind="custom", score=0.30, why="no standard birth date field"),
+        FieldMap(source="status", target="comment", score=0.35, why="weak name match"),
+    ]
+    em = EntityMap(id="patient->res.partner", source="patient", target="res.partner", key="patid", score=0.9,
+                   why="patients are people (res.partner)", fields=fields)
+    return MappingSpec(source="dentrix", destination="odoo", entities=[em])
+
+
+@pytest.fixture
+def review_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    ws = Workspace.create(tmp_path / "ws", {"kind": "csv", "path": str(tmp_path)}, {"kind": "odoo", "url": "local"})
+    _source().save(ws.source_schema_path)
+    _destination().save(ws.destination_schema_path)
+    _spec().save(ws.mapping_path)
+    monkeypatch.setenv("BRIDGEWORK_WORKSPACE", str(ws.root))
+    yield ws

@@ -1,0 +1,31 @@
+"""The practice admin's review app: `bridgework review` serves it on 127.0.0.1."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run ui/app.py` puts ui/ on sys.path, not the project root.
+_ROOT = Path(__file__).resolve().parent.parent
+if str(_ROOT) not in sys.path:
+    sys.path.insert(0, str(_ROOT))
+
+from ui import state  # noqa: E402
+
+PAGES_DIR = Path(__file__).parent / "pages"
+
+st.set_page_config(page_title="bridgework", page_icon="🦷", layout="wide")
+
+PAGES = [
+    st.Page(str(PAGES_DIR / "connect.py"), title="Connect", icon="🔌", default=True),
+    st.Page(str(PAGES_DIR / "review.py"), title="Review the map", icon="✅"),
+]
+
+ws = state.workspace()
+with st.sidebar:
+    st.markdown(f"**Workspace** `{ws.root.name}`  \n{ws.settings.source.kind} → {ws.settings.destination.kind}")
+    st.text_input("Your name (recorded with every decision)", value=state.operator(ws), key="operator")
+
+st.navigation(PAGES).run()
