@@ -1,0 +1,33 @@
+"""Named, pure transforms a field map's chain refers to (mapping.yaml `transforms: [{name, args}]`)."""
+
+from __future__ import annotations
+
+from mapper.transforms import _codes, _contact, _dates, _money, _text  # noqa: F401  (they register)
+from mapper.transforms._codes import VOCABULARIES
+from mapper.transforms._core import (
+    REGISTRY,
+    Step,
+    TransformContext,
+    TransformError,
+    TransformFn,
+    TransformWarning,
+    check_step,
+    run_chain,
+)
+from mapper.transforms._dates import OUTPUT_FORMATS, detect_date_format
+from mapper.transforms._money import parse_money
+
+__all__ = [
+    "OUTPUT_FORMATS",
+    "REGISTRY",
+    "VOCABULARIES",
+    "Step",
+    "TransformContext",
+    "TransformError",
+    "TransformFn",
+    "TransformWarning",
+    "check_step",
+    "detect_date_format",
+    "parse_money",
+    "run_chain",
+]
