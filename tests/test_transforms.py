@@ -35,7 +35,7 @@ def rejects(name: str, value: Any, code: str, ctx: TransformContext | None = Non
 
 def test_public_surface_is_pinned() -> None:
     assert sorted(transforms.__all__) == [
-        "OUTPUT_FORMATS", "REGISTRY", "Step", "TransformContext", "TransformError", "TransformFn",
+        "OUTPUT_FORMATS", "PREDICATES", "Predicate", "REGISTRY", "Step", "TransformContext", "TransformError", "TransformFn",
         "TransformWarning", "VOCABULARIES", "check_step", "detect_date_format", "parse_money", "run_chain",
     ]
 
@@ -300,6 +300,27 @@ def test_run_chain_and_check_step() -> None:
     with pytest.raises(TransformError) as info:
         run_chain([TransformStep(name="nope")], "v", TransformContext())
     assert info.value.code == "bad_transform"
+
+
+@pytest.mark.parametrize(
+    ("name", "record", "expected"),
+    [
+        ("only_active", {"status": 1}, True),
+        ("only_active", {"status": "3"}, False),
+        ("only_active", {"active": True}, True),
+        ("only_active", {"active": False, "status": 1}, False),
+        ("not_archived", {"status": 4}, False),
+        ("not_archived", {"archived_reason": "moved"}, False),
+        ("not_archived", {"status": 1}, True),
+        ("has_patient", {"patid": 0}, False),
+        ("has_patient", {"patient_id": None}, False),
+        ("has_patient", {"patid": 12}, True),
+        ("not_deleted", {"deletedflag": 1}, False),
+        ("not_deleted", {}, True),
+    ],
+)
+def test_predicates(name: str, record: dict[str, Any], expected: bool) -> None:
+    assert transforms.PREDICATES[name](record) is expected
 
 
 def test_every_transform_passes_none_through_or_rejects_with_a_code() -> None:

@@ -16,9 +16,12 @@ from mapper.transforms._core import (
 )
 from mapper.transforms._dates import OUTPUT_FORMATS, detect_date_format
 from mapper.transforms._money import parse_money
+from mapper.transforms._predicates import PREDICATES, Predicate
 
 __all__ = [
     "OUTPUT_FORMATS",
+    "PREDICATES",
+    "Predicate",
     "REGISTRY",
     "VOCABULARIES",
     "Step",
