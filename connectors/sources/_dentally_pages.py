@@ -1,0 +1,173 @@
+"""Page-number pagination over Dentally's unstable list order, without duplicates or losses.
+
+Dentally's bulk pages are not stably ordered: a row can repeat on two pages or be skipped
+between them (~6 % seen on some resources). The paginator asks for `sort_by=id`, and:
+
+1. drops every record whose id it already emitted (repeats);
+2. notes each *boundary gap*: integer ids missing between the last id of one page and the
+   first new id of the next (a skipped row lands there; a deleted record does too);
+3. after each page compares what it emitted with what the server says precedes the page
+   end (`min(page * per_page, total_count)`); while it is short, it fetches the ids of the
+   oldest gaps one by one (`GET /v1/<resource>/<id>`, 404 = really absent), gaps of at most
+   `MAX_PROBE` ids only;
+4. stops on a short or empty page (never on `meta`); if `total_count` is still not reached, it
+   probes the remaining gaps whatever their size, then re-reads the listing in reverse order
+   and with other page sizes (so page boundaries, and skips, move; at most three passes, each
+   stopping as soon as the count is reached), emitting what was never emitted.
+
+Records found by steps 3–4 come after records with higher ids: order is by id except for them.
+The state (next page, last id, count emitted, pending gaps) is small and goes in the cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Raw = dict[str, Any]
+FetchPage = Callable[[int, int, bool], tuple[list[Raw], int]]
+FetchOne = Callable[[int], Raw | None]
+
+MAX_PROBE = 25
+
+
+@dataclass
+class StreamState:
+    """Where one listing stands: next page, greatest id emitted, records emitted, pending gaps."""
+
+    page: int = 1
+    last_key: Any = None
+    emitted: int = 0
+    gaps: list[tuple[int, int]] = field(default_factory=list)
+    resume_key: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready state (the resume key is the last key)."""
+        return {"page": self.page, "last_key": self.last_key, "emitted": self.emitted, "gaps": [list(g) for g in self.gaps]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StreamState:
+        """A state rebuilt from `to_dict` (records up to its last key count as emitted)."""
+        last = data.get("last_key")
+        return cls(int(data.get("page", 1)), last, int(data.get("emitted", 0)),
+                   [(int(lo), int(hi)) for lo, hi in data.get("gaps", [])], last)
+
+
+class PagePaginator:
+    """One listing read page by page, de-duplicated by id, with skipped records re-fetched."""
+
+    def __init__(
+        self,
+        fetch_page: FetchPage,
+        fetch_one: FetchOne | None,
+        per_page: int,
+        state: StreamState,
+        seen: set[Any],
+    ) -> None:
+        self.fetch_page = fetch_page
+        self.fetch_one = fetch_one
+        self.per_page = per_page
+        self.state = state
+        self.seen = seen
+        self.total = 0
+        self.shortfall = 0
+
+    def __iter__(self) -> Iterator[list[Raw]]:
+        """Lists of new records, one per server page (plus a final list of repaired records)."""
+        st = self.state
+        while True:
+            records, self.total = self.fetch_page(st.page, self.per_page, False)
+            fresh = self._fresh(sorted(records, key=_sort_key))
+            self._note_gap(fresh)
+            st.page += 1
+            short = len(records) < self.per_page
+            expected = self.total if short else min((st.page - 1) * self.per_page, self.total)
+            fresh += self._probe(expected - st.emitted, limit=MAX_PROBE)
+            if fresh:
+                yield fresh
+            if short:
+                break
+        repaired = self._repair()
+        if repaired:
+            yield repaired
+        self.shortfall = max(0, self.total - st.emitted)
+
+    def _fresh(self, records: list[Raw]) -> list[Raw]:
+        st = self.state
+        out = []
+        for record in records:
+            key = record.get("id")
+            if key in self.seen or (st.resume_key is not None and _le(key, st.resume_key)):
+                continue
+            self.seen.add(key)
+            out.append(record)
+        st.emitted += len(out)
+        return out
+
+    def _note_gap(self, fresh: list[Raw]) -> None:
+        st = self.state
+        keys = [r["id"] for r in fresh if isinstance(r.get("id"), int)]
+        if not keys:
+            return
+        first, last = min(keys), max(keys)
+        if isinstance(st.last_key, int) and first > st.last_key + 1:
+            st.gaps.append((st.last_key, first))
+        if st.last_key is None or _le(st.last_key, last):
+            st.last_key = last
+
+    def _probe(self, missing: int, *, limit: int | None) -> list[Raw]:
+        """Fetch ids of pending gaps one by one, oldest first, while records are missing."""
+        st = self.state
+        found: list[Raw] = []
+        while missing > len(found) and st.gaps and self.fetch_one is not None:
+            lo, hi = st.gaps.pop(0)
+            if limit is not None and hi - lo - 1 > limit:
+                continue
+            for key in range(lo + 1, hi):
+                if key in self.seen:
+                    continue
+                record = self.fetch_one(key)
+                if record is not None:
+                    self.seen.add(key)
+                    found.append(record)
+        st.emitted += len(found)
+        return found
+
+    def _repair(self) -> list[Raw]:
+        """When total_count is still not reached: probe what is left, then re-read with other page bounds."""
+        st = self.state
+        found = self._probe(self.total - st.emitted, limit=None)
+        for descending, per_page in _repair_passes(self.per_page):
+            if st.emitted >= self.total:
+                break
+            page = 1
+            while st.emitted < self.total:
+                records, _ = self.fetch_page(page, per_page, descending)
+                for record in records:
+                    key = record.get("id")
+                    if key not in self.seen:
+                        self.seen.add(key)
+                        found.append(record)
+                        st.emitted += 1
+                if len(records) < per_page:
+                    break
+                page += 1
+        return found
+
+
+def _repair_passes(per_page: int) -> tuple[tuple[bool, int], ...]:
+    """Repair passes: reversed order first (every boundary moves), then other page sizes."""
+    return ((True, per_page), (False, max(2, per_page - 1)), (True, max(2, per_page // 2 + 1)))
+
+
+def _sort_key(record: Raw) -> tuple[int, Any]:
+    key = record.get("id")
+    return (0, key) if isinstance(key, int) else (1, str(key))
+
+
+def _le(a: Any, b: Any) -> bool:
+    try:
+        return bool(a <= b)
+    except TypeError:
+        return str(a) <= str(b)
