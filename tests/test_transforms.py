@@ -239,9 +239,9 @@ def test_vocabularies(value: Any, vocabulary: str, expected: str) -> None:
 
 
 def test_value_map_overrides_default_and_rejects() -> None:
-    assert run("value_map", "77", vocabulary="dentrix_appt_status", values={"77": "arrived"}) == "arrived"
+    assert run("value_map", "77", vocabulary="dentrix_appt_status", map={"77": "arrived"}) == "arrived"
     assert run("value_map", "9", vocabulary="dentrix_gender", default=None) is None
-    assert run("value_map", "9", values={"1": "x"}, default="other") == "other"
+    assert run("value_map", "9", map={"1": "x"}, default="other") == "other"
     rejects("value_map", "9", "unknown_code", vocabulary="dentrix_gender")
     rejects("value_map", "1", "bad_transform", vocabulary="nope")
 
@@ -249,7 +249,7 @@ def test_value_map_overrides_default_and_rejects() -> None:
 def test_picklist_against_target_options() -> None:
     ctx = TransformContext(target=Field("stage", type="enum", enum_values=("PROPOSED", "COMPLETED")))
     assert run("picklist", "Proposed", ctx) == "PROPOSED"
-    assert run("picklist", "done", ctx, values={"done": "COMPLETED"}) == "COMPLETED"
+    assert run("picklist", "done", ctx, map={"done": "COMPLETED"}) == "COMPLETED"
     assert run("picklist", "x", ctx, default="PROPOSED") == "PROPOSED"
     rejects("picklist", "In progress", "invalid_option", ctx)
     multi = TransformContext(target=Field("alerts", type="enum", enum_values=("PENICILLIN_ALLERGY", "LATEX_ALLERGY")))

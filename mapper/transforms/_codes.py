@@ -11,7 +11,7 @@ from mapper.transforms._core import TransformContext, TransformError, is_empty, 
 
 # Source code -> bridgework's normalised value (reference/dental-domain.md §3, sources.md §1.4).
 # Practice-defined lists (Dentrix appointment defids, adjustment types) are not here on purpose:
-# they need a per-practice `values` map a person confirms.
+# they need a per-practice `map` argument a person confirms.
 VOCABULARIES: dict[str, dict[str, str]] = {
     "dentrix_patient_status": {"1": "active", "2": "non_patient", "3": "inactive", "4": "archived"},
     "dentrix_gender": {"1": "male", "2": "female"},
@@ -47,11 +47,11 @@ def value_map(
     ctx: TransformContext,
     /,
     *,
-    values: Mapping[str, Any] | None = None,
+    map: Mapping[str, Any] | None = None,  # noqa: A002  (the YAML argument name)
     vocabulary: str | None = None,
     default: Any = _REJECT,
 ) -> Any:
-    """Code -> label through `values` (checked first) and/or a named vocabulary.
+    """Code -> label through `map` (checked first) and/or a named vocabulary.
 
     Keys match case-insensitively after trimming. An unknown code takes `default` when one
     is given (null is a valid default), else the record is rejected with `unknown_code`.
@@ -64,7 +64,7 @@ def value_map(
             raise TransformError("bad_transform", f"value_map vocabulary '{vocabulary}' is unknown.",
                                  hint=f"Use one of: {', '.join(sorted(VOCABULARIES))}.")
         table.update(VOCABULARIES[vocabulary])
-    table.update({_key(k): v for k, v in (values or {}).items()})
+    table.update({_key(k): v for k, v in (map or {}).items()})
     key = _key(value)
     if key in table:
         return table[key]
@@ -73,7 +73,7 @@ def value_map(
     raise TransformError(
         "unknown_code",
         f"{target_label(ctx)} holds a code the value map does not list.",
-        hint="Add it to the value_map values in mapping.yaml (or give a default).",
+        hint="Add it to the value_map map in mapping.yaml (or give a default).",
     )
 
 
@@ -93,11 +93,11 @@ def picklist(
     ctx: TransformContext,
     /,
     *,
-    values: Mapping[str, Any] | None = None,
+    map: Mapping[str, Any] | None = None,  # noqa: A002  (the YAML argument name)
     default: Any = _REJECT,
     enum_names: bool = False,
 ) -> Any:
-    """Map to one of the target's options: `values` first, else the value itself (enum-safe if asked).
+    """Map to one of the target's options: `map` first, else the value itself (enum-safe if asked).
 
     The result must be one of the target field's enum values when the target lists any;
     otherwise `default` or rejection with `invalid_option`. Lists map element-wise (MULTI_SELECT).
@@ -105,8 +105,8 @@ def picklist(
     if is_empty(value):
         return None
     if isinstance(value, (list, tuple)):
-        return [picklist(v, ctx, values=values, default=default, enum_names=enum_names) for v in value if not is_empty(v)]
-    table = {_key(k): v for k, v in (values or {}).items()}
+        return [picklist(v, ctx, map=map, default=default, enum_names=enum_names) for v in value if not is_empty(v)]
+    table = {_key(k): v for k, v in (map or {}).items()}
     mapped = table.get(_key(value), value)
     if enum_names and isinstance(mapped, str):
         mapped = enum_value(mapped)
@@ -118,7 +118,7 @@ def picklist(
         if default is not _REJECT:
             return default
         raise TransformError("invalid_option", f"{target_label(ctx)} has no option for this value.",
-                             hint="Add it to the picklist values in mapping.yaml (or give a default).")
+                             hint="Add it to the picklist map in mapping.yaml (or give a default).")
     return mapped
 
 
