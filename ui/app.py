@@ -14,13 +14,13 @@ if str(_ROOT) not in sys.path:
 
 from ui import state  # noqa: E402
 
-PAGES_DIR = Path(__file__).parent / "pages"
+VIEWS = Path(__file__).parent / "views"
 
-st.set_page_config(page_title="bridgework", page_icon="🦷", layout="wide")
+st.set_page_config(page_title="bridgework", page_icon=":material/dentistry:", layout="wide")
 
 PAGES = [
-    st.Page(str(PAGES_DIR / "connect.py"), title="Connect", icon="🔌", default=True),
-    st.Page(str(PAGES_DIR / "review.py"), title="Review the map", icon="✅"),
+    st.Page(str(VIEWS / "connect.py"), title="Connect", icon=":material/cable:", default=True),
+    st.Page(str(VIEWS / "review.py"), title="Review the map", icon=":material/fact_check:"),
 ]
 
 ws = state.workspace()

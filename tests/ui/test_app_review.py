@@ -12,7 +12,7 @@ from tests.ui.conftest import APP
 def _review(ws: Workspace) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
-    at.switch_page("pages/review.py")
+    at.switch_page("views/review.py")
     at.run()
     assert not at.exception, at.exception
     return at

@@ -73,6 +73,8 @@ def _set_target(em: EntityMap, fm: FieldMap, target: str) -> None:
 
 
 def _target_label(fm: FieldMap) -> str:
+    if fm.kind == "custom":
+        return fm.target or f"custom:{fm.custom.name if fm.custom else fm.sources[0]}"
     return SKIP if fm.kind == "skip" or not fm.target else fm.target
 
 
@@ -162,7 +164,7 @@ table = pd.DataFrame(
         "Status": [fm.status for fm in visible],
     }
 )
-options: list[str] = sorted({o for fm in visible for o in _field_options(em, fm)})
+options: list[str] = sorted({o for fm in visible for o in (*_field_options(em, fm), _target_label(fm))})
 
 st.data_editor(
     table,
@@ -173,8 +175,11 @@ st.data_editor(
     column_config={
         "Confirm": st.column_config.CheckboxColumn(help="Tick to confirm this map"),
         "Target": st.column_config.SelectboxColumn(options=options, help="Destination field, custom:… or skip"),
-        "Confidence": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
-        "Why": st.column_config.TextColumn(width="large"),
+        "Source field": st.column_config.TextColumn(width="small"),
+        "Samples (masked)": st.column_config.TextColumn(width="medium"),
+        "Confidence": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent", width="small"),
+        "Why": st.column_config.TextColumn(width="medium"),
+        "Status": st.column_config.TextColumn(width="small"),
     },
 )
 
