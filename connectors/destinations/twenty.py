@@ -1,0 +1,354 @@
+"""Twenty CRM destination over its REST core and metadata APIs (reference/destinations.md §1).
+
+Writes are idempotent without server-side upsert: every record's id is uuid5 of its external id,
+so a batch replayed after a dropped connection finds its own records instead of duplicating
+them. Twenty's `?upsert=true` is not used on purpose: it matches on any unique field too, so a
+patient whose email equals another person's would overwrite that person (a seeded sample, or a
+family member). A batch create is all or nothing (§1.5), so a refused batch is split until
+every record has its own Outcome.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from tenacity import RetryCallState
+
+from connectors.base import Capabilities, DestRecord, Outcome, Record
+from connectors.destinations._twenty_shape import (
+    EXTERNAL_ID_FIELD,
+    LINK_OBJECTS,
+    field_body,
+    field_name,
+    flatten,
+    nest,
+    plural,
+    record_id,
+    reject_reason,
+    same,
+    to_entity,
+)
+from connectors.http import Pacer, RetryableHTTPError, RetryPolicy, UnreachableError, Verdict, classify_response, make_client, send
+from connectors.secrets import require_secret
+from mapper.errors import ConfigError, DestinationError
+from mapper.schema import Schema, SchemaChange
+
+API_KEY_ENV = "BRIDGEWORK_TWENTY_API_KEY"
+CAPABILITIES = Capabilities(
+    max_batch=60,  # §1.5: current builds refuse 61+ records per create-many
+    requests_per_window=100,  # §1.8: 100 per 60,000 ms per workspace for API-key traffic
+    window_seconds=60.0,
+    upsert_by_external_id=False,
+    external_id_field=EXTERNAL_ID_FIELD,
+    hard_delete=True,  # §1.10: REST DELETE without soft_delete is a hard delete
+    preserves_created_at=True,  # §1.12: createdAt accepted on create
+    max_name_length=63,
+)
+
+
+def _messages(response: httpx.Response) -> list[str]:
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    messages = body.get("messages") if isinstance(body, dict) else None
+    return [str(m) for m in messages] if isinstance(messages, list) else []
+
+
+def classify(response: httpx.Response) -> Verdict:
+    """classify_response, plus older builds' throttle: 400 `Limit reached ...` is retryable (§1.8)."""
+    if response.status_code == 400 and any(m.startswith("Limit reached") for m in _messages(response)):
+        return "retryable"
+    return classify_response(response)
+
+
+@dataclass
+class TwentyRetryPolicy(RetryPolicy):
+    """Twenty sends no Retry-After when it throttles: wait for the next window instead."""
+
+    throttle_wait: float = 60.0
+
+    def wait_for(self, state: RetryCallState) -> float:
+        """A full window after a throttle (429 or 400 Limit reached), else the usual backoff."""
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RetryableHTTPError) and exc.reason in ("HTTP 429", "HTTP 400"):
+            return min(self.cap, self.throttle_wait) + self.rng.uniform(0, 0.25)
+        return super().wait_for(state)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _in_filter(field: str, values: Sequence[str]) -> str:
+    return f"{field}[in]:[{','.join(json.dumps(v) for v in values)}]"
+
+
+class TwentyDestination:
+    """Twenty over REST: describe, custom fields/objects, idempotent batched upsert, hard delete."""
+
+    name = "twenty"
+    capabilities = CAPABILITIES
+
+    def __init__(self, client: httpx.Client, *, url: str, policy: RetryPolicy | None = None,
+                 pacer: Pacer | None = None) -> None:
+        self.client = client
+        self.url = url
+        self.policy = policy or TwentyRetryPolicy()
+        self.pacer = pacer
+        self._objects: dict[str, dict[str, Any]] | None = None
+
+    # --- transport -----------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = send(self.client, method, path, policy=self.policy, what=f"Twenty at {self.url}",
+                            classify=classify, pacer=self.pacer, **kwargs)
+        except UnreachableError as exc:
+            if "connection failed" in exc.message or "timed out" in exc.message:
+                raise DestinationError(
+                    f"Twenty at {self.url} did not answer.",
+                    hint="Start it (bridgework emulate twenty) or check the destination url in bridgework.toml, "
+                         "then run the same command again (it resumes).") from None
+            raise DestinationError(exc.message, hint=exc.hint) from None
+        if response.status_code in (401, 403):
+            raise ConfigError(
+                f"Twenty at {self.url} refused the API key (HTTP {response.status_code}).",
+                hint=f"Set {API_KEY_ENV} to a key from Twenty's Settings > APIs & Webhooks, then run the same command again.")
+        if response.status_code in (404, 405):
+            raise DestinationError(
+                f"Twenty at {self.url} has no {method} {path.split('?')[0]} (HTTP {response.status_code}).",
+                hint="Check that the url points at a Twenty server and the object exists (bridgework describe).")
+        return response
+
+    def _ok(self, response: httpx.Response, what: str) -> Any:
+        if response.status_code >= 400:
+            code, _ = reject_reason(what, response.status_code, _messages(response))
+            raise DestinationError(f"Twenty refused {what} ({code}, HTTP {response.status_code}).",
+                                   hint="Run bridgework describe to refresh the destination schema.")
+        return response.json()
+
+    # --- metadata ------------------------------------------------------------------------
+
+    def _metadata(self, refresh: bool = False) -> dict[str, dict[str, Any]]:
+        if self._objects is None or refresh:
+            body = self._ok(self._request("GET", "/rest/metadata/objects", params={"limit": 1000}), "the metadata read")
+            self._objects = {o["nameSingular"]: o for o in body["data"]["objects"]}
+        return self._objects
+
+    def _object(self, entity: str) -> dict[str, Any]:
+        obj = self._metadata().get(entity) or self._metadata(refresh=True).get(entity)
+        if obj is None or not obj.get("isActive", True):
+            raise DestinationError(f"Twenty has no object '{entity}'.",
+                                   hint="Run bridgework plan --apply to create it, or bridgework describe to list objects.")
+        return obj
+
+    def describe(self) -> Schema:
+        """Active non-system objects plus the link objects, with flat (dotted) field names."""
+        objects = self._metadata(refresh=True).values()
+        entities = tuple(to_entity(o) for o in objects
+                         if o.get("isActive", True) and (not o.get("isSystem") or o["nameSingular"] in LINK_OBJECTS))
+        return Schema(system="twenty", entities=entities)
+
+    def _field(self, entity: str, name: str) -> dict[str, Any] | None:
+        return next((f for f in self._object(entity)["fields"] if f["name"] == name), None)
+
+    def apply_change(self, change: SchemaChange) -> str:
+        """Create a custom object or field; an existing one (even deactivated) is reused."""
+        if change.kind == "object":
+            existing = self._metadata(refresh=True).get(change.entity)
+            if existing is None:
+                body = {"nameSingular": change.entity, "namePlural": plural(change.entity),
+                        "labelSingular": change.label or change.entity, "labelPlural": plural(change.label or change.entity),
+                        "description": change.description or change.reason}
+                response = self._request("POST", "/rest/metadata/objects", json=body)
+                existing = self._metadata(refresh=True).get(change.entity)
+                if existing is None:
+                    self._ok(response, f"the custom object {change.entity}")
+            assert existing is not None
+            if not existing.get("isActive", True):
+                self._ok(self._request("PATCH", f"/rest/metadata/objects/{existing['id']}", json={"isActive": True}),
+                         f"the custom object {change.entity}")
+                self._metadata(refresh=True)
+            return str(existing["id"])
+        name = field_name(change)
+        obj = self._object(change.entity)
+        field = self._field(change.entity, name)
+        if field is None:
+            target = self._object(change.reference)["id"] if change.type == "reference" and change.reference else None
+            response = self._request("POST", "/rest/metadata/fields", json=field_body(change, obj["id"], target))
+            self._metadata(refresh=True)
+            field = self._field(change.entity, name)
+            if field is None:
+                self._ok(response, f"the custom field {change.entity}.{name}")
+                raise DestinationError(f"Twenty did not create the custom field {change.entity}.{name}.")
+        if not field.get("isActive", True):
+            self._ok(self._request("PATCH", f"/rest/metadata/fields/{field['id']}", json={"isActive": True}),
+                     f"the custom field {change.entity}.{name}")
+            self._metadata(refresh=True)
+        return str(field["id"])
+
+    def revert_change(self, change: SchemaChange) -> None:
+        """Deactivate, then delete, a custom field or object (§1.3); gone already is fine."""
+        objects = self._metadata(refresh=True)
+        if change.kind == "object":
+            item = objects.get(change.entity)
+            path = "/rest/metadata/objects"
+        else:
+            obj = objects.get(change.entity)
+            item = next((f for f in obj["fields"] if f["name"] == field_name(change)), None) if obj else None
+            path = "/rest/metadata/fields"
+        if item is None:
+            return
+        what = f"removing {change.key}"
+        if item.get("isActive", True):
+            self._ok(self._request("PATCH", f"{path}/{item['id']}", json={"isActive": False}), what)
+        self._ok(self._request("DELETE", f"{path}/{item['id']}"), what)
+        self._metadata(refresh=True)
+
+    # --- records -------------------------------------------------------------------------
+
+    def _list(self, entity: str, filter_text: str, limit: int = 60) -> tuple[list[dict[str, Any]], int]:
+        plural_name = self._object(entity)["namePlural"]
+        response = self._request("GET", f"/rest/{plural_name}", params={"filter": filter_text, "limit": limit, "depth": 0})
+        body = self._ok(response, f"a {entity} lookup")
+        return list(body["data"][plural_name]), int(body.get("totalCount") or 0)
+
+    def _lookup(self, entity: str, external_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """External id -> stored record, found by deterministic id or by the external-id field."""
+        by_id = {record_id(x): x for x in external_ids}
+        has_field = self._field(entity, EXTERNAL_ID_FIELD) is not None
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(list(external_ids), CAPABILITIES.max_batch):
+            ids = [record_id(x) for x in chunk]
+            text = _in_filter("id", ids)
+            if has_field:
+                text = f"or({text},{_in_filter(EXTERNAL_ID_FIELD, list(chunk))})"
+            records, _ = self._list(entity, text, limit=2 * len(chunk))
+            for record in records:
+                key = record.get(EXTERNAL_ID_FIELD) if record.get(EXTERNAL_ID_FIELD) in chunk else by_id.get(record["id"])
+                if key:
+                    found[key] = record
+        return found
+
+    def find(self, entity: str, external_ids: Sequence[str]) -> dict[str, str]:
+        """External id -> Twenty id for the records that exist."""
+        return {x: str(r["id"]) for x, r in self._lookup(entity, external_ids).items()}
+
+    def _body(self, entity: str, record: DestRecord) -> dict[str, Any]:
+        obj = self._object(entity)
+        values = dict(record.values)
+        if self._field(entity, EXTERNAL_ID_FIELD) is not None:
+            values[EXTERNAL_ID_FIELD] = record.external_id
+        body = nest(values, obj)
+        body["id"] = record_id(record.external_id)
+        return body
+
+    def upsert(self, entity: str, records: Sequence[DestRecord]) -> list[Outcome]:
+        """Create or update by external id; one Outcome per record, in order."""
+        outcomes: dict[str, Outcome] = {}
+        for chunk in _chunks(list(records), CAPABILITIES.max_batch):
+            existing = self._lookup(entity, [r.external_id for r in chunk])
+            for record in chunk:
+                if record.external_id in existing:
+                    outcomes[record.external_id] = self._refresh(entity, record, existing[record.external_id])
+            outcomes.update(self._create(entity, [r for r in chunk if r.external_id not in existing]))
+        return [outcomes[r.external_id] for r in records]
+
+    def _refresh(self, entity: str, record: DestRecord, stored: dict[str, Any]) -> Outcome:
+        if same(flatten(stored), record.values):
+            return Outcome(record.external_id, str(stored["id"]), "unchanged")
+        return self._patch(entity, str(stored["id"]), record.external_id, nest(record.values, self._object(entity)))
+
+    def _create(self, entity: str, records: Sequence[DestRecord]) -> dict[str, Outcome]:
+        """Batch create; a refused batch is re-checked (a replay may have landed) and split."""
+        if not records:
+            return {}
+        plural_name = self._object(entity)["namePlural"]
+        response = self._request("POST", f"/rest/batch/{plural_name}", json=[self._body(entity, r) for r in records])
+        if response.status_code < 400:
+            return {r.external_id: Outcome(r.external_id, record_id(r.external_id), "create") for r in records}
+        landed = self._lookup(entity, [r.external_id for r in records])
+        outcomes = {r.external_id: Outcome(r.external_id, str(landed[r.external_id]["id"]), "create")
+                    for r in records if r.external_id in landed}
+        rest = [r for r in records if r.external_id not in landed]
+        if len(rest) == 1 and len(records) == 1:
+            code, message = reject_reason(entity, response.status_code, _messages(response))
+            outcomes[rest[0].external_id] = Outcome(rest[0].external_id, None, "reject", message, code)
+        elif rest:
+            half = (len(rest) + 1) // 2
+            outcomes.update(self._create(entity, rest[:half]))
+            outcomes.update(self._create(entity, rest[half:]))
+        return outcomes
+
+    def _patch(self, entity: str, destination_id: str, external_id: str, body: dict[str, Any]) -> Outcome:
+        plural_name = self._object(entity)["namePlural"]
+        response = self._request("PATCH", f"/rest/{plural_name}/{destination_id}", json=body)
+        if response.status_code >= 400:
+            code, message = reject_reason(entity, response.status_code, _messages(response))
+            return Outcome(external_id, destination_id, "reject", message, code)
+        return Outcome(external_id, destination_id, "update")
+
+    def update(self, entity: str, destination_id: str, values: Record) -> Outcome:
+        """Write `values` onto one existing record (restoring a before-image)."""
+        external = str(values.get(EXTERNAL_ID_FIELD) or "")
+        return self._patch(entity, destination_id, external, nest(values, self._object(entity)))
+
+    def read(self, entity: str, ids: Sequence[str], fields: Sequence[str] | None = None) -> dict[str, Record]:
+        """Twenty id -> flat stored values plus MODIFIED_AT; missing ids are left out."""
+        wanted = set(fields) if fields is not None else None
+        out: dict[str, Record] = {}
+        for chunk in _chunks(list(ids), CAPABILITIES.max_batch):
+            records, _ = self._list(entity, _in_filter("id", list(chunk)), limit=len(chunk))
+            out.update({str(r["id"]): flatten(r, wanted) for r in records})
+        return out
+
+    def count(self, entity: str, external_id_prefix: str) -> int:
+        """Records of `entity` whose external id starts with the prefix."""
+        if self._field(entity, EXTERNAL_ID_FIELD) is None:
+            return 0
+        _, total = self._list(entity, f"{EXTERNAL_ID_FIELD}[startsWith]:{json.dumps(external_id_prefix)}", limit=1)
+        return total
+
+    def delete(self, entity: str, ids: Sequence[str]) -> list[Outcome]:
+        """Hard delete (REST DELETE without soft_delete, §1.10); already-gone ids count as deleted."""
+        plural_name = self._object(entity)["namePlural"]
+        outcomes: list[Outcome] = []
+        for chunk in _chunks(list(ids), CAPABILITIES.max_batch):
+            records, _ = self._list(entity, _in_filter("id", list(chunk)), limit=len(chunk))
+            present = {str(r["id"]): str(r.get(EXTERNAL_ID_FIELD) or "") for r in records}
+            for destination_id in chunk:
+                if destination_id not in present:
+                    outcomes.append(Outcome("", destination_id, "delete", details={"already_absent": True}))
+                    continue
+                external = present[destination_id]
+                response = self._request("DELETE", f"/rest/{plural_name}/{destination_id}")
+                if response.status_code >= 400 and not any(m.startswith("Record not found") for m in _messages(response)):
+                    code, message = reject_reason(entity, response.status_code, _messages(response))
+                    outcomes.append(Outcome(external, destination_id, "reject", message, code))
+                else:
+                    outcomes.append(Outcome(external, destination_id, "delete"))
+        return outcomes
+
+    def close(self) -> None:
+        """Release the HTTP client."""
+        self.client.close()
+
+
+def from_settings(options: Mapping[str, Any], root: Path) -> TwentyDestination:
+    """A TwentyDestination for the [destination] table: url, optional pace (default true)."""
+    url = str(options.get("url") or "").rstrip("/")
+    if not url:
+        raise ConfigError("The Twenty destination has no url.",
+                          hint='Set url under [destination] in bridgework.toml ("local" rehearses against the emulator).')
+    key = require_secret(API_KEY_ENV, "Twenty API key")
+    client = make_client(url, headers={"Authorization": f"Bearer {key}"})
+    pace = options.get("pace", True)
+    pacer = Pacer(CAPABILITIES.requests_per_window, CAPABILITIES.window_seconds) if pace else None
+    return TwentyDestination(client, url=url, pacer=pacer)
