@@ -1,0 +1,99 @@
+"""A session: one workspace opened for the executor (spec, ledger, source, destination, schemas)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.base import Destination, Source
+from executor.ledger import Ledger, open_ledger
+from executor.staging import Stager, entity_order
+from executor.workspace import Workspace
+from mapper.schema import Schema
+from mapper.spec import EntityMap, MappingSpec
+
+
+@dataclass
+class Session:
+    """Everything a command needs, opened once and closed together."""
+
+    ws: Workspace
+    spec: MappingSpec
+    ledger: Ledger
+    source: Source
+    destination: Destination
+    source_schema: Schema | None
+    destination_schema: Schema | None
+    _lookups: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, ws: Workspace, *, spec: MappingSpec | None = None) -> Session:
+        """Open the workspace's spec, ledger and both systems."""
+        spec = spec or MappingSpec.load(ws.mapping_path)
+        ledger = open_ledger(ws.ledger_path, ws.operator)
+        source = ws.open_source()
+        try:
+            destination = ws.open_destination()
+        except BaseException:
+            source.close()
+            raise
+        src_schema = Schema.load(ws.source_schema_path) if ws.source_schema_path.exists() else None
+        dst_schema = Schema.load(ws.destination_schema_path) if ws.destination_schema_path.exists() else None
+        return cls(ws, spec, ledger, source, destination, src_schema, dst_schema)
+
+    def close(self) -> None:
+        """Close the source, the destination and the ledger."""
+        try:
+            self.source.close()
+        finally:
+            try:
+                self.destination.close()
+            finally:
+                self.ledger.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def source_name(self) -> str:
+        """The source's name as it appears in external ids."""
+        return str(getattr(self.source, "name", self.ws.settings.source.kind))
+
+    def ordered_maps(self) -> list[EntityMap]:
+        """Entity maps in dependency order."""
+        return entity_order(self.spec)
+
+    def aliases(self, map_id: str) -> dict[str, str]:
+        """Merged duplicates of an entity map's source entity: duplicate source id -> survivor source id."""
+        em = self.spec.entity_map(map_id)
+        rows = self.ledger.query(
+            "SELECT members, survivor FROM dedupe_groups WHERE entity = ? AND status = 'confirmed'", (em.source,))
+        import json
+
+        out: dict[str, str] = {}
+        for row in rows:
+            for member in json.loads(row["members"]):
+                if member != row["survivor"]:
+                    out[str(member)] = str(row["survivor"])
+        return out
+
+    def lookup(self, map_id: str) -> Mapping[str, str]:
+        """source id -> destination id of an entity map's loaded records (merged duplicates point at their survivor)."""
+        ids = self.ledger.destination_ids(map_id)
+        for dup, survivor in self.aliases(map_id).items():
+            if survivor in ids:
+                ids[dup] = ids[survivor]
+        self._lookups[map_id] = ids
+        return ids
+
+    def stager(self) -> Stager:
+        """A Stager whose relations resolve through this ledger."""
+        return Stager(self.spec, self.source_name, self.source_schema, self.destination_schema, self.lookup, self.aliases)
+
+    def options(self) -> Mapping[str, Any]:
+        """The workspace's [options] table."""
+        return self.ws.settings.options.model_dump()

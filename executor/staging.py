@@ -1,0 +1,214 @@
+"""Staging: read source records and turn them into DestRecords through the spec's real transforms.
+
+Relations resolve through the ledger only (source id -> destination id of the entity map the
+field's `lookup` names), never by name. A relation to a record of the same entity map that
+is not loaded yet (a guarantor later in key order) is left out of the first write and the
+record's hash is marked partial, so the second pass over the map fills it in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from connectors.base import DestRecord, Source, external_id
+from mapper.schema import Entity, Schema
+from mapper.spec import EntityMap, FieldMap, MappingSpec
+from mapper.transforms import TransformContext, TransformError, run_chain
+
+StagedState = Literal["ready", "skipped", "rejected"]
+PARTIAL = "partial:"
+PAGE_SIZE = 2000
+
+Lookup = Callable[[str], Mapping[str, str]]
+"""map id -> {source id: destination id} of that entity map's loaded records."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem with one field of one record; never the value itself."""
+
+    field: str
+    code: str
+    message: str
+    fix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """One source record after transforms: ready to write, skipped by the map, or rejected."""
+
+    map_id: str
+    source_id: str
+    external_id: str
+    state: StagedState
+    values: dict[str, Any] = field(default_factory=dict)
+    content_hash: str = ""
+    problems: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()
+    references: tuple[tuple[str, str], ...] = ()
+    """(map id, source id) of every record this one points at (the sample's dependency closure)."""
+    source: Mapping[str, Any] = field(default_factory=dict)
+
+    def record(self) -> DestRecord:
+        """The DestRecord to write."""
+        return DestRecord(self.external_id, self.values)
+
+
+def content_hash(values: Mapping[str, Any]) -> str:
+    """A stable hash of transformed values (references as source ids, so it never depends on the destination)."""
+    text = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def key_fields(em: EntityMap, source_schema: Schema | None) -> tuple[str, ...]:
+    """The source key column(s) of an entity map (spec key, else the introspected key)."""
+    key = em.key
+    if key is None and source_schema is not None and source_schema.has(em.source):
+        key = source_schema.entity(em.source).key
+    if not key:
+        raise TransformError("no_key", f"Entity map '{em.id}': source entity '{em.source}' has no key.",
+                             hint="Set `key:` on that entity map in mapping.yaml.")
+    return tuple(k.strip() for k in key.replace("+", ",").split(",") if k.strip())
+
+
+def source_id_of(record: Mapping[str, Any], keys: tuple[str, ...]) -> str:
+    """The record's source id as text (composite keys joined with '-')."""
+    return "-".join(str(record.get(k)) for k in keys)
+
+
+def active_fields(em: EntityMap) -> list[FieldMap]:
+    """Field maps that write something: confirmed, not skip, with a target."""
+    out = []
+    for fm in em.fields:
+        if fm.kind == "skip" or fm.status == "rejected" or not (fm.target or fm.custom):
+            continue
+        out.append(fm)
+    return out
+
+
+def target_name(fm: FieldMap) -> str:
+    """The destination field a field map writes."""
+    if fm.target:
+        return fm.target
+    assert fm.custom is not None
+    return fm.custom.name
+
+
+def where_predicate(em: EntityMap) -> Callable[[Mapping[str, Any]], bool] | None:
+    """The named filter of an entity map (mapper.transforms.PREDICATES), or None."""
+    if not em.where:
+        return None
+    from mapper import transforms
+
+    predicates: Mapping[str, Callable[[Mapping[str, Any]], bool]] = getattr(transforms, "PREDICATES", {})
+    if em.where not in predicates:
+        raise TransformError("bad_where", f"Entity map '{em.id}': unknown filter '{em.where}'.",
+                             hint="Fix `where:` in mapping.yaml.")
+    return predicates[em.where]
+
+
+class Stager:
+    """Turns the source records of one entity map into Staged records."""
+
+    def __init__(self, spec: MappingSpec, source_name: str, source_schema: Schema | None,
+                 destination_schema: Schema | None, lookup: Lookup, aliases: Lookup | None = None) -> None:
+        self.spec = spec
+        self.aliases = aliases
+        self.source_name = source_name
+        self.source_schema = source_schema
+        self.destination_schema = destination_schema
+        self.lookup = lookup
+
+    def dest_entity(self, em: EntityMap) -> Entity | None:
+        """The destination object's metadata when described."""
+        schema = self.destination_schema
+        return schema.entity(em.target) if schema is not None and schema.has(em.target) else None
+
+    def stage(self, em: EntityMap, records: Iterable[Mapping[str, Any]], *, final: bool = False) -> Iterator[Staged]:
+        """Stage every record of one entity map, in the order given (`final`: the map's second pass)."""
+        keys = key_fields(em, self.source_schema)
+        keep = where_predicate(em)
+        fields = active_fields(em)
+        dest = self.dest_entity(em)
+        targets = {target_name(fm): (dest.field(target_name(fm)) if dest and dest.has(target_name(fm)) else None)
+                   for fm in fields}
+        lookups = {fm.lookup: self.lookup(fm.lookup) for fm in fields if fm.kind == "relation" and fm.lookup}
+        merged = self.aliases(em.id) if self.aliases is not None else {}
+        for record in records:
+            sid = source_id_of(record, keys)
+            ext = external_id(self.source_name, em.source, sid)
+            if sid in merged:
+                yield Staged(em.id, sid, ext, "skipped",
+                             problems=(Problem("", "merged", f"merged into {em.source} {merged[sid]}"),))
+                continue
+            if keep is not None and not keep(record):
+                yield Staged(em.id, sid, ext, "skipped", problems=(Problem("", "filtered", f"left out by '{em.where}'"),))
+                continue
+            yield self._one(em, record, sid, ext, fields, targets, lookups, final)
+
+    def _one(self, em: EntityMap, record: Mapping[str, Any], sid: str, ext: str, fields: list[FieldMap],
+             targets: Mapping[str, Any], lookups: Mapping[str, Mapping[str, str]], final: bool) -> Staged:
+        values: dict[str, Any] = dict(em.constants)
+        hashed: dict[str, Any] = dict(em.constants)
+        problems: list[Problem] = []
+        warnings: list[Problem] = []
+        refs: list[tuple[str, str]] = []
+        partial = False
+        for fm in fields:
+            name = target_name(fm)
+            ctx = TransformContext(record=record, target=targets.get(name))
+            srcs = fm.sources
+            raw = record.get(srcs[0]) if len(srcs) == 1 else [record.get(s) for s in srcs]
+            try:
+                value = run_chain(fm.transforms, raw, ctx) if fm.transforms else raw
+            except TransformError as exc:
+                problems.append(Problem(name, exc.code, exc.message, exc.hint))
+                continue
+            warnings.extend(Problem(name, w.code, w.message) for w in ctx.warnings)
+            if fm.kind == "relation" and fm.lookup:
+                if value is None or value == "" or value == 0:
+                    value = None
+                else:
+                    ref = str(value)
+                    refs.append((fm.lookup, ref))
+                    hashed[name] = f"ref:{ref}"
+                    dest_id = lookups[fm.lookup].get(ref)
+                    if dest_id is None and fm.lookup == em.id and not final:
+                        if ref == sid:
+                            hashed[name] = "ref:self"
+                        partial = True  # same map, not loaded yet: the second pass fills it in
+                        continue
+                    if dest_id is None:
+                        problems.append(Problem(name, "unresolved_reference",
+                                                f"points at {fm.lookup} {ref}, which is not loaded",
+                                                "Load or fix that record first (see its own rejection)."))
+                        continue
+                    values[name] = dest_id
+                    continue
+            if value is not None or name not in values:
+                values[name] = value
+                hashed[name] = value
+        if problems:
+            return Staged(em.id, sid, ext, "rejected", problems=tuple(problems), warnings=tuple(warnings),
+                          references=tuple(refs), source=record)
+        digest = content_hash(hashed)
+        return Staged(em.id, sid, ext, "ready", values, (PARTIAL + digest) if partial else digest,
+                      warnings=tuple(warnings), references=tuple(refs), source=record)
+
+
+def read_all(source: Source, entity: str, page_size: int = PAGE_SIZE) -> Iterator[Mapping[str, Any]]:
+    """Every record of a source entity, page by page (memory stays flat)."""
+    for page in source.pages(entity, page_size=page_size):
+        yield from page.records
+
+
+def entity_order(spec: MappingSpec) -> list[EntityMap]:
+    """Entity maps to load, in dependency order (mapper.spec.dependency_order), skip maps left out."""
+    from mapper.spec import dependency_order
+
+    ordered: list[EntityMap] = [em for em in dependency_order(spec) if em.kind != "skip" and em.status != "rejected"]
+    return ordered
