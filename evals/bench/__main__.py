@@ -6,7 +6,9 @@ import importlib
 import sys
 
 # Each module exposes main() -> None and prints its own table.
-AREAS: dict[str, str] = {}
+AREAS: dict[str, str] = {
+    "twenty": "evals.bench.twenty",
+}
 
 
 def main(argv: list[str]) -> int:
