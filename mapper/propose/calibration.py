@@ -1,0 +1,95 @@
+"""Calibration: raw combined scores -> probabilities that a candidate is right (isotonic, numpy only).
+
+The fitted curve lives in mapper/knowledge/calibration.json, written by `python -m evals.calibrate`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mapper.propose.knowledge import KNOWLEDGE_DIR
+
+CALIBRATION_PATH = KNOWLEDGE_DIR / "calibration.json"
+
+# Feature weights of the combined raw score before calibration (overridden by calibration.json).
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "bias": -6.0, "name": 3.0, "embedding": 3.0, "type": 1.5, "knowledge": 4.0, "template": 4.0,
+    "entity": 2.0, "incompatible": -3.0, "gap": 2.0,
+}
+
+
+def fit_isotonic(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[list[float], list[float]]:
+    """Pool-adjacent-violators: a non-decreasing step curve through (x, y); returns knots (x, y)."""
+    if len(x) == 0:
+        return [0.0, 1.0], [0.0, 1.0]
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], y[order].astype(np.float64)
+    blocks: list[list[float]] = []  # [sum_y, weight, x_min, x_max]
+    for xi, yi in zip(xs, ys, strict=True):
+        blocks.append([float(yi), 1.0, float(xi), float(xi)])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            s, w, lo, hi = blocks.pop()
+            blocks[-1][0] += s
+            blocks[-1][1] += w
+            blocks[-1][3] = hi
+    kx: list[float] = []
+    ky: list[float] = []
+    for s, w, lo, hi in blocks:
+        # Shrink each block a little toward 0.5 so a score is never a flat 0 or 1 on few rows.
+        p = (s + 0.5) / (w + 1.0)
+        kx.extend([lo, hi])
+        ky.extend([p, p])
+    return kx, ky
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Feature weights, the isotonic curve and the two decision thresholds."""
+
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    knots_x: tuple[float, ...] = ()
+    knots_y: tuple[float, ...] = ()
+    auto_accept: float = 0.9
+    """Calibrated score at or above which a proposal may be accepted without review."""
+    no_match: float = 0.3
+    """Below this best score the proposal is 'create a custom field' instead of a weak match."""
+    method: str = "default"
+
+    def apply(self, raw: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Probabilities for raw scores (identity when no curve was fitted)."""
+        if not self.knots_x:
+            return np.clip(raw, 0.0, 1.0)
+        return np.interp(raw, np.array(self.knots_x), np.array(self.knots_y))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"method": self.method, "weights": self.weights, "knots_x": list(self.knots_x),
+                "knots_y": list(self.knots_y), "auto_accept": self.auto_accept, "no_match": self.no_match}
+
+    def save(self, path: Path = CALIBRATION_PATH) -> None:
+        """Write the calibration file."""
+        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
+
+
+@lru_cache(maxsize=4)
+def load_calibration(path: Path = CALIBRATION_PATH) -> Calibration:
+    """The stored calibration, or defaults when the file is missing or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Calibration(
+            weights={**DEFAULT_WEIGHTS, **{str(k): float(v) for k, v in data.get("weights", {}).items()}},
+            knots_x=tuple(float(v) for v in data.get("knots_x", ())),
+            knots_y=tuple(float(v) for v in data.get("knots_y", ())),
+            auto_accept=float(data.get("auto_accept", 0.9)),
+            no_match=float(data.get("no_match", 0.3)),
+            method=str(data.get("method", "stored")),
+        )
+    except (OSError, ValueError, TypeError, AttributeError):
+        return Calibration()

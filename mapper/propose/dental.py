@@ -1,0 +1,95 @@
+"""Knowledge signal: does the source field carry a concept the destination field is known to hold?"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from mapper.propose._text import key
+from mapper.propose.knowledge import Concept, concepts, entity_concept_of
+
+
+@lru_cache(maxsize=1)
+def _source_index() -> dict[tuple[str, str], tuple[str, ...]]:
+    out: dict[tuple[str, str], list[str]] = {}
+    for c in concepts():
+        for ref in c.source:
+            out.setdefault(ref, []).append(c.name)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+@lru_cache(maxsize=1)
+def _target_index() -> dict[tuple[str, str], tuple[str, ...]]:
+    out: dict[tuple[str, str], list[str]] = {}
+    for c in concepts():
+        for ref in c.targets:
+            out.setdefault(ref, []).append(c.name)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+@lru_cache(maxsize=1)
+def _by_name() -> dict[str, Concept]:
+    return {c.name: c for c in concepts()}
+
+
+def concept(name: str) -> Concept:
+    """The concept called `name`."""
+    return _by_name()[name]
+
+
+@lru_cache(maxsize=65536)
+def source_concepts(entity: str, field_name: str) -> tuple[str, ...]:
+    """Concepts a source field carries: entity-scoped names first, then names valid in any entity."""
+    idx = _source_index()
+    fk = key(field_name)
+    ec = entity_concept_of(entity)
+    scoped: list[str] = []
+    for ent in ([ec.name] if ec else []) + [key(entity)]:
+        scoped.extend(idx.get((ent, fk), ()))
+    if scoped:
+        return tuple(sorted(set(scoped)))
+    return idx.get(("", fk), ())
+
+
+@lru_cache(maxsize=65536)
+def target_concepts(entity: str, field_name: str) -> tuple[str, ...]:
+    """Concepts a destination field is known to hold (composite names match on any dotted part)."""
+    idx = _target_index()
+    names = {key(field_name)}
+    if "." in field_name:
+        parts = field_name.split(".")
+        names.update({key(parts[0]), key(parts[-1])})
+    ek = key(entity)
+    found: set[str] = set()
+    for n in sorted(names):
+        found.update(idx.get((ek, n), ()))
+        found.update(idx.get(("", n), ()))
+    return tuple(sorted(found))
+
+
+def knowledge_matrix(sources: Sequence[tuple[str, str]], targets: Sequence[tuple[str, str]]) -> NDArray[np.float64]:
+    """[source x target] 1 where a source concept is one the target holds, else 0."""
+    out = np.zeros((len(sources), len(targets)))
+    if not len(sources) or not len(targets):
+        return out
+    src = [source_concepts(e, f) for e, f in sources]
+    tgt = [target_concepts(e, f) for e, f in targets]
+    by_concept: dict[str, list[int]] = {}
+    for j, cs in enumerate(tgt):
+        for c in cs:
+            by_concept.setdefault(c, []).append(j)
+    for i, cs in enumerate(src):
+        for c in cs:
+            cols = by_concept.get(c)
+            if cols:
+                out[i, cols] = 1.0
+    return out
+
+
+def refers_to(concept_name: str) -> str:
+    """The entity concept a relation concept points at ('' for a plain value)."""
+    c = _by_name().get(concept_name)
+    return c.refers_to if c is not None else ""

@@ -1,0 +1,201 @@
+"""propose(): the whole MappingSpec for a source and a destination; rank(): one field's candidates."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from mapper.errors import BridgeworkError
+from mapper.naming import DESTINATION_KINDS, custom_field_name
+from mapper.propose import llm
+from mapper.propose._text import words
+from mapper.propose.dental import refers_to, source_concepts
+from mapper.propose.entities import Placement
+from mapper.propose.knowledge import entity_concept_of, transform_rules
+from mapper.propose.scorer import Decision, ScoreTable
+from mapper.propose.settings import Candidate, ProposerSettings
+from mapper.propose.types import effective_type
+from mapper.schema import Entity, Field, Schema
+from mapper.spec import Candidate as SpecCandidate
+from mapper.spec import CustomFieldDef, EntityMap, FieldMap, MappingSpec, TransformStep
+
+
+def check_schemas(source: Schema, destination: Schema) -> tuple[Schema, Schema]:
+    """Clear errors for schemas that cannot be matched; drop duplicate entity/field names (first wins)."""
+    if not source.entities:
+        raise BridgeworkError("The source schema has no entities.", hint="Run bridgework introspect and check the source connection.")
+    if not destination.entities:
+        raise BridgeworkError("The destination schema has no objects.", hint="Run bridgework describe and check the destination connection.")
+    return _dedupe(source), _dedupe(destination)
+
+
+def _dedupe(schema: Schema) -> Schema:
+    seen: set[str] = set()
+    entities = []
+    for e in schema.entities:
+        if e.name in seen or not e.name.strip():
+            continue
+        seen.add(e.name)
+        names: set[str] = set()
+        fields = []
+        for f in e.fields:
+            if f.name in names or not f.name.strip():
+                continue
+            names.add(f.name)
+            fields.append(f)
+        entities.append(Entity(e.name, tuple(fields), e.label, e.description, e.key, e.is_custom, e.row_count))
+    return Schema(schema.system, tuple(entities), schema.version)
+
+
+def guess_destination_kind(destination: Schema) -> str:
+    """twenty / salesforce / dynamics / odoo from the schema's system name or its object names."""
+    system = destination.system.lower()
+    for kind in DESTINATION_KINDS:
+        if kind in system:
+            return kind
+    names = {e.name for e in destination.entities}
+    if any("." in n for n in names):
+        return "odoo"
+    if names & {"Contact", "Account", "Opportunity", "Event"} or any(n.endswith("__c") for n in names):
+        return "salesforce"
+    if names & {"contact", "account", "annotation", "systemuser", "appointment"}:
+        return "dynamics"
+    return "twenty"
+
+
+def ranked(table: ScoreTable, i: int, columns: np.ndarray | None = None) -> tuple[Decision, list[Candidate]]:
+    """Source row i: its decision and its top candidates (LLM re-ranked when configured)."""
+    settings = table.settings
+    order = table.order(i, columns)
+    cands = [table.candidate(i, j) for j in order[: settings.top_k]]
+    if settings.llm_model and cands:
+        k = min(settings.llm_top_k, len(cands))
+        tfields = {(e.name, f.name): f for e, f in table.tgt}
+        pairs = [(c, tfields[(c.tgt_ent, c.tgt_att)]) for c in cands[:k]]
+        e, f = table.src[i]
+        cands = llm.rerank(e, f, pairs, settings) + cands[k:]
+    best = cands[0].score if cands else 0.0
+    return table.decide(i, best), cands
+
+
+def rank(source_entity: str, field: str, source: Schema, destination: Schema, *,
+         destination_kind: str | None = None, settings: ProposerSettings | None = None) -> list[Candidate]:
+    """Ranked destination fields (all objects) for one source field."""
+    source, destination = check_schemas(source, destination)
+    table = ScoreTable.build(source, destination, destination_kind or guess_destination_kind(destination),
+                             settings or ProposerSettings())
+    return ranked(table, table.row_of(source_entity, field))[1]
+
+
+def schema_hash(schema: Schema) -> str:
+    """A short content hash of a schema (recorded in mapping.yaml)."""
+    return hashlib.sha256(schema.to_json(indent=None).encode()).hexdigest()[:16]
+
+
+def propose(source: Schema, destination: Schema, *, destination_kind: str | None = None,
+            settings: ProposerSettings | None = None) -> MappingSpec:
+    """Every entity map and field map, status 'proposed', with scores, explanations and alternatives."""
+    source, destination = check_schemas(source, destination)
+    settings = settings or ProposerSettings()
+    kind = destination_kind or guess_destination_kind(destination)
+    table = ScoreTable.build(source, destination, kind, settings)
+    col_of_entity: dict[str, list[int]] = {}
+    for j, (e, _) in enumerate(table.tgt):
+        col_of_entity.setdefault(e.name, []).append(j)
+    maps: list[EntityMap] = []
+    primary_of = {name: ps[0] for name, ps in table.placements.items() if ps and ps[0].kind != "skip"}
+    for entity in source.entities:
+        placements = table.placements.get(entity.name, [])
+        if not placements or placements[0].kind == "skip":
+            reason = placements[0].why if placements else "nothing to map"
+            maps.append(EntityMap(id=f"{entity.name}->skip", source=entity.name, target="", kind="skip",
+                                  score=placements[0].score if placements else 0.0, why=reason,
+                                  fields=[]))
+            continue
+        maps.extend(_entity_maps(table, entity, placements, col_of_entity, primary_of, kind))
+    return MappingSpec(source=source.system, destination=destination.system,
+                       source_schema_hash=schema_hash(source), destination_schema_hash=schema_hash(destination),
+                       entities=maps)
+
+
+def _entity_maps(table: ScoreTable, entity: Entity, placements: Sequence[Placement],
+                 col_of_entity: dict[str, list[int]], primary_of: dict[str, Placement], kind: str) -> list[EntityMap]:
+    existing = [p for p in placements if p.exists]
+    columns = np.array(sorted(j for p in existing for j in col_of_entity.get(p.target, [])), dtype=np.int64)
+    fields_by_map: dict[str, list[FieldMap]] = {p.map_id: [] for p in placements}
+    home = placements[0]
+    for f in entity.fields:
+        i = table.row_of(entity.name, f.name)
+        (decision, reason), cands = ranked(table, i, columns)
+        alternatives = [SpecCandidate(target=c.target, score=c.score, why=c.why) for c in cands[1:6]]
+        if decision == "skip":
+            fields_by_map[home.map_id].append(FieldMap(source=f.name, kind="skip", why=reason,
+                                                       score=cands[0].score if cands else 0.0, alternatives=alternatives))
+            continue
+        if decision == "custom" or not cands:
+            fields_by_map[home.map_id].append(_custom_field(f, home, kind, reason, alternatives))
+            continue
+        best = cands[0]
+        tfield = table.destination.entity(best.tgt_ent).field(best.tgt_att)
+        owner = next((p for p in existing if p.target == best.tgt_ent), home)
+        fm = FieldMap(source=f.name, target=best.tgt_att, score=best.score, why=best.why,
+                      transforms=suggest_transforms(f, tfield), alternatives=alternatives)
+        lookup = _lookup(table, entity, f, tfield, primary_of)
+        if lookup is not None:
+            fm = fm.model_copy(update={"kind": "relation", "lookup": lookup, "transforms": []})
+        fields_by_map[owner.map_id].append(fm)
+    out = []
+    for p in placements:
+        target = p.target if p.exists else f"custom:{p.target}"
+        out.append(EntityMap(id=p.map_id, source=entity.name, target=target, kind=p.kind,  # type: ignore[arg-type]
+                             score=p.score, why=p.why, constants=dict(p.constants), fields=fields_by_map[p.map_id]))
+    return out
+
+
+def _lookup(table: ScoreTable, entity: Entity, f: Field, tfield: Field, primary_of: dict[str, Placement]) -> str | None:
+    """The EntityMap id a relation resolves through, when the source field points at another record."""
+    refers = [refers_to(c) for c in source_concepts(entity.name, f.name)]
+    refers = [r for r in refers if r]
+    if tfield.type != "reference" and f.reference is None and not refers:
+        return None
+    candidates = sorted(primary_of)
+    if f.reference and f.reference in primary_of:
+        return primary_of[f.reference].map_id
+    for concept_name in refers:
+        for name in candidates:
+            ec = entity_concept_of(name)
+            if ec is not None and ec.name == concept_name:
+                return primary_of[name].map_id
+    if tfield.reference:
+        hits = [n for n in candidates if primary_of[n].target == tfield.reference]
+        hits.sort(key=lambda n: (primary_of[n].kind != "primary", n))
+        if hits:
+            return primary_of[hits[0]].map_id
+    return None
+
+
+def suggest_transforms(src: Field, tgt: Field) -> list[TransformStep]:
+    """A transform chain by type (phone -> phone_e164, email -> email_normalise, ...), registered names only."""
+    from mapper.transforms import check_step
+
+    rules = transform_rules()
+    stype, ttype = effective_type(src), tgt.type
+    names = list(rules.get(f"{stype}->{ttype}", ()) or rules.get(f"source:{stype}", ()) or rules.get(f"target:{ttype}", ()))
+    steps = [TransformStep(name=n) for n in names]
+    if ttype == "enum" and not any(s.name == "value_map" for s in steps):
+        steps.append(TransformStep(name="value_map", args={"map": {}}))
+    if tgt.max_length and stype in ("string", "text") and (src.max_length or 10**9) > tgt.max_length:
+        steps.append(TransformStep(name="truncate", args={"length": tgt.max_length}))
+    return [s for s in steps if check_step(s.name, s.args) is None]
+
+
+def _custom_field(f: Field, home: Placement, kind: str, reason: str, alternatives: list[SpecCandidate]) -> FieldMap:
+    label = words(f.label or f.name).title()
+    name = custom_field_name(kind, label) if kind in DESTINATION_KINDS else custom_field_name("twenty", label)
+    ftype = effective_type(f)
+    return FieldMap(source=f.name, target=f"custom:{name}", kind="custom", why=reason, score=0.0,
+                    custom=CustomFieldDef(name=name, type=ftype, label=label, max_length=f.max_length,
+                                          enum_values=list(f.enum_values), reference=None),
+                    alternatives=alternatives)
