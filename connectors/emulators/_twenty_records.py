@@ -282,6 +282,16 @@ class RecordStore:
             self.db.execute("UPDATE records SET data = json_set(data, ?, json(?)) WHERE object = ?",
                             (f'$."{key}"', json.dumps(value), name))
 
+    def index_uniques(self) -> None:
+        """Expression indexes on unique TEXT fields, as Postgres has, so lookups by them stay fast."""
+        for obj in self.meta.objects.values():
+            for field in self.meta.active_fields(obj):
+                if field.get("isUnique") and field["type"] == "TEXT":
+                    index = "idx_" + hashlib.sha1(f"{obj['nameSingular']}.{field['name']}".encode()).hexdigest()[:16]
+                    self.db.execute(f"CREATE INDEX IF NOT EXISTS {index} ON records "
+                                    f"(object, {json_column(field['name'])})")
+        self.db.commit()
+
     def drop_column(self, name: str, key: str, unique_path: str | None) -> None:
         """A deleted (or deactivated, for uniques) field's values leave every record."""
         with self.db:
@@ -315,7 +325,7 @@ class RecordStore:
             if field is None or (sub and sub not in COMPOSITES.get(field["type"], ())) or (
                     not sub and field["type"] in COMPOSITES):
                 raise FilterError(f"field '{path}' does not exist in '{name}' object")
-            return f"json_extract(data, '$.\"{head}\"" + (f'."{sub}"' if sub else "") + "')"
+            return json_column(head, sub)
 
         where, params = "object = ?", [name]
         deleted_clause = " AND deleted = 0"
@@ -361,6 +371,12 @@ class RecordStore:
         """Live records per object (for GET /_emulator/state)."""
         return {o: n for o, n in self.db.execute(
             "SELECT object, COUNT(*) FROM records WHERE deleted = 0 GROUP BY object ORDER BY object")}
+
+
+def json_column(head: str, sub: str = "") -> str:
+    """The SQL expression of a field (or subfield) inside a record document."""
+    path = f'$."{head}"' + (f'."{sub}"' if sub else "")
+    return f"json_extract(data, '{path}')"
 
 
 def _cursor(record_id: str) -> str:

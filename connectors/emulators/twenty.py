@@ -138,6 +138,7 @@ class TwentyEmulator:
         self.db.commit()
         self.records = RecordStore(self.db, self.meta, switches.profile, lambda: datetime.now(timezone.utc))
         self.records.seed(switches.seeded)
+        self.records.index_uniques()
         self.clock_offset = 0.0
         self.counters = {"requests": 0, "writes": 0, "faults": 0, "throttled": 0, "dropped": 0}
         self.rng = random.Random(switches.fail_seed)
@@ -369,6 +370,7 @@ def _routes(em: TwentyEmulator) -> list[Route]:
         key = stored_key(field)
         if key:
             records.add_column(obj["nameSingular"], key, default_value(field))
+        records.index_uniques()
         return JSONResponse({"data": {"createOneField": meta.field_out(obj, field)}}, status_code=201)
 
     async def meta_field(request: Request) -> JSONResponse:
