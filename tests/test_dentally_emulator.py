@@ -15,7 +15,7 @@ import pytest
 from connectors.emulators._dentally_fixture import write_practice
 from connectors.emulators.dentally import LOCAL_CREDENTIALS, create_app
 from connectors.emulators.serve import RunningServer, start_in_thread
-from connectors.sources._dentally_catalog import RESOURCES
+from connectors.sources._dentally_catalog import RESOURCES, TYPES
 
 TOKEN = LOCAL_CREDENTIALS["BRIDGEWORK_DENTALLY_TOKEN"]
 NOW = 1_750_001_234.0  # 2025-06-15 15:27:14 UTC; the next top of the hour is 1_750_003_200
@@ -198,10 +198,10 @@ def test_demo_practice_follows_the_dentally_layout(tmp_path: Path) -> None:
         for resource in RESOURCES:
             columns = {r[1]: r[2] for r in conn.execute(f'PRAGMA table_info("{resource.name}")')}
             assert "id" in columns
-            for name in resource.names_of("json") & set(columns):
+            for name in {n for n, t in TYPES[resource.name].items() if t == "json"} & set(columns):
                 for (value,) in conn.execute(f'SELECT "{name}" FROM "{resource.name}" WHERE "{name}" IS NOT NULL LIMIT 5'):
                     json.loads(value)
-            for name in resource.names_of("money") & set(columns):
+            for name in {n for n, t in TYPES[resource.name].items() if t == "money"} & set(columns):
                 for (value,) in conn.execute(f'SELECT "{name}" FROM "{resource.name}" WHERE "{name}" IS NOT NULL LIMIT 5'):
                     assert isinstance(value, str)
         stamps = [r[0] for r in conn.execute("SELECT updated_at FROM patients LIMIT 5")]

@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from connectors.sources._dentally_catalog import BY_NAME, ResourceSpec
+from connectors.sources._dentally_catalog import BY_NAME, TYPES, ResourceSpec
 
 Row = dict[str, Any]
 
@@ -137,17 +137,16 @@ class DentallyStore:
 
 
 def _render_row(spec: ResourceSpec, row: Row) -> Row:
-    bools = spec.names_of("bool")
-    nested = spec.names_of("json")
-    money = spec.names_of("money")
+    types = TYPES[spec.name]
     out: Row = {}
     for name, value in row.items():
-        if value is not None:
-            if name in bools:
+        kind = types.get(name)
+        if value is not None and kind is not None:
+            if kind == "bool":
                 value = bool(value)
-            elif name in nested and isinstance(value, str):
+            elif kind == "json" and isinstance(value, str):
                 value = json.loads(value) if value.strip() else None
-            elif name in money and not isinstance(value, str):
+            elif kind == "money" and not isinstance(value, str):
                 value = str(value)
         out[name] = value
     return out

@@ -54,10 +54,6 @@ class ResourceSpec:
         """The declared field called `name`, if any."""
         return next((f for f in self.fields if f.name == name), None)
 
-    def names_of(self, *types: str) -> frozenset[str]:
-        """Names of the declared fields whose type is one of `types`."""
-        return frozenset(f.name for f in self.fields if f.type in types)
-
 
 def _f(name: str, type: FieldType = "string", description: str = "", reference: str | None = None, **kw: object) -> FieldSpec:
     return FieldSpec(name, type, description, reference, **kw)  # type: ignore[arg-type]
@@ -393,6 +389,8 @@ RESOURCES: tuple[ResourceSpec, ...] = (
 )
 
 BY_NAME: dict[str, ResourceSpec] = {r.name: r for r in RESOURCES}
+TYPES: dict[str, dict[str, FieldType]] = {r.name: {f.name: f.type for f in r.fields} for r in RESOURCES}
+"""Resource -> field -> declared type, for per-value lookups."""
 
 
 def guess_type(name: str) -> FieldType:

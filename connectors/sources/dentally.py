@@ -29,7 +29,7 @@ import httpx
 from connectors.base import Page, Record
 from connectors.http import Pacer, RetryPolicy, UnreachableError, Verdict, classify_response, make_client, send
 from connectors.secrets import require_secret
-from connectors.sources._dentally_catalog import BY_NAME, RESOURCES, ResourceSpec, guess_type
+from connectors.sources._dentally_catalog import BY_NAME, RESOURCES, TYPES, ResourceSpec, guess_type
 from connectors.sources._dentally_pages import PagePaginator, Raw, StreamState
 from mapper.errors import ConfigError, SourceError
 from mapper.schema import Entity, Field, FieldType, Schema
@@ -92,14 +92,10 @@ def _convert(kind: FieldType, value: Any) -> Any:
     return value
 
 
-def _field_type(spec: ResourceSpec, name: str) -> FieldType:
-    declared = spec.field(name)
-    return declared.type if declared else guess_type(name)
-
-
 def typed(spec: ResourceSpec, raw: Raw) -> Record:
     """An API record as bridgework values (Decimal money, dates, aware datetimes, JSON text)."""
-    return {name: _convert(_field_type(spec, name), value) for name, value in raw.items()}
+    types = TYPES[spec.name]
+    return {name: _convert(types.get(name) or guess_type(name), value) for name, value in raw.items()}
 
 
 def _matches(raw: Raw, params: Mapping[str, Any]) -> bool:

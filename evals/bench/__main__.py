@@ -8,6 +8,7 @@ import sys
 # Each module exposes main() -> None and prints its own table.
 AREAS: dict[str, str] = {
     "twenty": "evals.bench.twenty",
+    "dentally": "evals.bench.dentally",
 }
 
 
