@@ -37,6 +37,14 @@ CARRIERS = (
 LONG_NOTE_LIMIT = 8 * 1024
 
 
+class DateText(dict[int, str]):
+    """Ordinal day -> Dentrix date text ('' for 0), filled on first use."""
+
+    def __missing__(self, day: int) -> str:
+        text = self[day] = date.fromordinal(day).isoformat() if day else ""
+        return text
+
+
 def _pad(text: str, width: int) -> str:
     return text[:width].ljust(width)
 
@@ -49,7 +57,8 @@ class DentrixRenderer:
         self.rng = random.Random(seed * 7919 + 1)
         self.sites = model.sites
         self.multi = model.sites > 1
-        self._dates: dict[int, str] = {}
+        self.d = DateText()
+        self._random = self.rng.random
         self._times = [f" {h:02d}:{m:02d}:{s:02d}" for h, m, s in ((self.rng.randint(7, 18), self.rng.randrange(60), self.rng.randrange(60)) for _ in range(997))]
         self._t = 0
         self.next_proc = 1
@@ -63,23 +72,16 @@ class DentrixRenderer:
         self.status: dict[str, int] = dict.fromkeys(STATUS_CODES, 0)
 
     # -- helpers ---------------------------------------------------------------------------
-    def d(self, day: int) -> str:
-        """An ordinal day as Dentrix date text ('' for 0)."""
-        if not day:
-            return ""
-        text = self._dates.get(day)
-        if text is None:
-            text = self._dates[day] = date.fromordinal(day).isoformat()
-        return text
-
     def dt(self, day: int) -> str:
         """A timestamp on `day` at a varying time of day."""
-        self._t = (self._t + 1) % 997
-        return self.d(day) + self._times[self._t]
+        self._t = t = (self._t + 1) % 997
+        return self.d[day] + self._times[t]
 
     def mod(self, day: int) -> str:
         """automodifiedtimestamp: some day between `day` and today."""
-        return self.dt(min(TODAY, day + self.rng.randrange(60)))
+        self._t = t = (self._t + 1) % 997
+        day += int(self._random() * 60)
+        return self.d[day if day < TODAY else TODAY] + self._times[t]
 
     def site(self, row: tuple[object, ...], site: int, at: int) -> tuple[object, ...]:
         """Insert clinicid (1-based) before the trailing automodifiedtimestamp when multi-site."""
@@ -152,6 +154,11 @@ class DentrixRenderer:
         s = self.status
         return {"active_patients": s["active"], "inactive_patients": s["inactive"], "archived_patients": s["archived"], "non_patients": s["non_patient"]}
 
+    def ssn(self) -> str:
+        """A made-up social security number (area 9xx is never issued)."""
+        n = int(self.rng.random() * 100_000_000)
+        return f"9{n // 1_000_000:02d}-{n // 10_000 % 100:02d}-{n % 10_000:04d}"
+
     def digits(self, n: int) -> str:
         """n random digits."""
         return str(self.rng.randrange(10 ** (n - 1), 10**n))
@@ -193,7 +200,7 @@ class DentrixRenderer:
         if last_pay[0] or balance:
             buckets = [0.0, 0.0, 0.0, 0.0]
             buckets[self.rng.randrange(4)] = balance / 100
-            emit("aging", (guarid, *buckets, self.d(last_pay[0]), last_pay[1] / 100, 1, self.mod(max(last_pay[0], first_day))))
+            emit("aging", (guarid, *buckets, self.d[last_pay[0]], last_pay[1] / 100, 1, self.mod(max(last_pay[0], first_day))))
 
     def patient(self, p: Person, addrid: int, insured: list[int], fam: Family) -> None:
         """The patient row and its notes, alerts, recalls and documents."""
@@ -207,10 +214,10 @@ class DentrixRenderer:
             p.pid, str(uuid.UUID(int=rng.getrandbits(128), version=4)).upper(), p.fid, p.guar, 1 if head else 0, 1 if head else 0,
             1 if p.ins1 and insured and fam.coverage[0][1] == p.pid else 0,
             _pad(p.last, 22), _pad(p.first, 17), _pad(p.mi, 3), _pad(p.pref, 17), "", "",
-            _pad(f"{p.last[:4].upper()}{p.pid:06d}", 21), f"{rng.randrange(100, 900)}-{rng.randrange(10, 99)}-{rng.randrange(1000, 9999)}" if rng.random() < 0.6 else "", "",
-            self.d(p.dob), p.gender, STATUS_CODES[p.status], p.fampos, _pad(p.prov1, 5), _pad(p.prov2, 5), addrid,
+            _pad(f"{p.last[:4].upper()}{p.pid:06d}", 21), self.ssn() if rng.random() < 0.6 else "", "",
+            self.d[p.dob], p.gender, STATUS_CODES[p.status], p.fampos, _pad(p.prov1, 5), _pad(p.prov2, 5), addrid,
             _pad(p.email, 61), _pad(p.mobile, 21), p.work, "", "", p.emp,
-            self.d(min(past)) if past else "", self.d(max(past)) if past else "", "", missed, self.d(p.created), p.ref,
+            self.d[min(past)] if past else "", self.d[max(past)] if past else "", "", missed, self.d[p.created], p.ref,
             ins1, ins2, p.rel1 if ins1 else 0, p.rel1 if ins2 else 0, 0, 1 if p.alerts and p.alerts[0] == 8 else 0, p.privacy, 0,
         )
         emit("patient", self.site(row, p.site, len(row)) + (self.mod(p.created),))
@@ -228,14 +235,14 @@ class DentrixRenderer:
             if len(text) > LONG_NOTE_LIMIT:
                 truth("long_note", 0, "fullnotes", f"3:{p.pid}", f"{len(text)} chars truncated to {LONG_NOTE_LIMIT}")
                 text = text[:LONG_NOTE_LIMIT]
-            emit("fullnotes", (3, p.pid, self.d(p.created), text, self.mod(p.created)))
+            emit("fullnotes", (3, p.pid, self.d[p.created], text, self.mod(p.created)))
         for item in sorted(set(p.alerts)):
-            emit("hhlinkpat_item", (p.pid, item + 1, 1, self.d(p.created), self.d(p.created), "", "", 1, 1 if HEALTH_ITEMS[item][1] == 2 else 0, self.mod(p.created)))
+            emit("hhlinkpat_item", (p.pid, item + 1, 1, self.d[p.created], self.d[p.created], "", "", 1, 1 if HEALTH_ITEMS[item][1] == 2 else 0, self.mod(p.created)))
         for recallid, due in p.recalls:
-            emit("recallpending", (recallid, p.pid, p.guar, 0, self.d(due - 182), self.d(due), self.d(due - 182), _pad(p.prov2, 5), 0, self.mod(due - 182)))
+            emit("recallpending", (recallid, p.pid, p.guar, 0, self.d[due - 182], self.d[due], self.d[due - 182], _pad(p.prov2, 5), 0, self.mod(due - 182)))
         for _ in range(p.docs):
             day = p.created + rng.randrange(max(1, TODAY - p.created))
-            emit("document", (self.next_doc, rng.choice((1, 2, 3)), _pad(rng.choice(("Insurance card", "Consent form", "Medical history", "Referral letter")), 61), rng.randint(1, 4), self.d(day), rng.choice(("PDF", "JPG", "TIF")), self.mod(day)))
+            emit("document", (self.next_doc, rng.choice((1, 2, 3)), _pad(rng.choice(("Insurance card", "Consent form", "Medical history", "Referral letter")), 61), rng.randint(1, 4), self.d[day], rng.choice(("PDF", "JPG", "TIF")), self.mod(day)))
             emit("docattach", (self.next_doc, 1, p.pid, self.mod(day)))
             self.next_doc += 1
 
@@ -270,7 +277,7 @@ class DentrixRenderer:
                 owed -= amount
                 last_pay = max(last_pay, (v.day, amount))
                 if rng.random() < 0.03:
-                    emit("fullnotes", (1, procid, self.d(v.day), "Paid at front desk.", self.mod(v.day)))
+                    emit("fullnotes", (1, procid, self.d[v.day], "Paid at front desk.", self.mod(v.day)))
             if v.adjust:
                 procid = self.next_proc
                 self.next_proc += 1
@@ -283,23 +290,23 @@ class DentrixRenderer:
             booked_dt = self.dt(v.booked)
             row = (
                 v.aid, patid, _pad(v.new_patient[0], 42) if v.new_patient else "", _pad(v.new_patient[1], 21) if v.new_patient else "", 0,
-                self.d(v.day), v.hour, v.minute, v.length, _pad(self.model.operatories[p.site][v.op], 5), _pad(v.prov, 5), "", "",
+                self.d[v.day], v.hour, v.minute, v.length, _pad(self.model.operatories[p.site][v.op], 5), _pad(v.prov, 5), "", "",
                 APPT_STATUS[v.state], 211 if v.prov.startswith("HYG") else 212, _pad(v.reason, 62), *codes,
-                sum(fee for _, fee, *_ in v.procs) / 100, self.d(v.day) if broken else "", (1 if v.state == "broken" else 2) if broken else 0,
+                sum(fee for _, fee, *_ in v.procs) / 100, self.d[v.day] if broken else "", (1 if v.state == "broken" else 2) if broken else 0,
                 booked_dt, 1, booked_dt,
             )
             emit("appt", self.site(row, p.site, len(row)) + (self.mod(min(v.day, TODAY)),))
             if broken or rng.random() < 0.1:
                 self.hist(v, patid, deleted=False)
             if v.new_patient and rng.random() < 0.5:
-                emit("fullnotes", (116, v.aid, self.d(v.booked), "New patient, called to book.", self.mod(v.booked)))
+                emit("fullnotes", (116, v.aid, self.d[v.booked], "New patient, called to book.", self.mod(v.booked)))
             if v.note is not None:
                 self.clinical_note(p.pid, v)
         if p.planned:
             case = self.next_case
             self.next_case += 1
             day = TODAY - rng.randrange(1, 120)
-            emit("txcase", (case, p.pid, 1, 1, _pad("Treatment plan", 31), self.d(day), 1, self.mod(day)))
+            emit("txcase", (case, p.pid, 1, 1, _pad("Treatment plan", 31), self.d[day], 1, self.mod(day)))
             for code, fee, tooth, surf, ins in p.planned:
                 procid = self.next_proc
                 self.next_proc += 1
@@ -309,7 +316,7 @@ class DentrixRenderer:
     def hist(self, v: object, patid: int, *, deleted: bool) -> None:
         """One appthist audit copy."""
         day = min(TODAY, v.day)  # type: ignore[attr-defined]
-        self.emit("appthist", (self.next_hist, v.aid, patid, self.d(v.day), self.d(day), self.rng.randrange(86400), "Broken" if v.state in ("broken", "no_show") else "Scheduled", "", 1 if deleted else 0, 0, "", self.mod(day)))  # type: ignore[attr-defined]
+        self.emit("appthist", (self.next_hist, v.aid, patid, self.d[v.day], self.d[day], self.rng.randrange(86400), "Broken" if v.state in ("broken", "no_show") else "Scheduled", "", 1 if deleted else 0, 0, "", self.mod(day)))  # type: ignore[attr-defined]
         self.next_hist += 1
 
     def clinical_note(self, patid: int, v: object) -> None:
@@ -319,14 +326,14 @@ class DentrixRenderer:
             text = " ".join([text] * (32_100 // max(1, len(text)) + 1))
             self.truth("long_clinical_note", 0, "clinicalnote", self.next_note, f"{len(text)} chars")
         stamp = self.dt(v.day)  # type: ignore[attr-defined]
-        self.emit("clinicalnote", (self.next_note, patid, _pad(v.prov, 5), stamp, stamp, 0, self.d(v.day + 1), text, self.mod(v.day)))  # type: ignore[attr-defined]
+        self.emit("clinicalnote", (self.next_note, patid, _pad(v.prov, 5), stamp, stamp, 0, self.d[v.day + 1], text, self.mod(v.day)))  # type: ignore[attr-defined]
         self.next_note += 1
 
     def proc_row(self, procid: int, p: Person, guarid: int, day: int, code: int, fee: int, tooth: int, surf: str, ins: int, chartstatus: int, prov: str, case: int = 0) -> tuple[object, ...]:
         """A procedure row of fullproclog (proclogclass 0)."""
         flags = tuple(1 if s in surf else 0 for s in "MODLF") + (0,)
         row = (
-            procid, p.pid, guarid, self.d(day), self.d(day), self.d(day) if chartstatus == 105 else "", self.code_ids[code], chartstatus, 0, 0,
+            procid, p.pid, guarid, self.d[day], self.d[day], self.d[day] if chartstatus == 105 else "", self.code_ids[code], chartstatus, 0, 0,
             fee / 100, ins / 100, 0.0, _pad(prov, 5), tooth, tooth, *flags, _pad(surf, 11), 0, case, "", 1 if day < TODAY - 31 else 0, 0,
         )
         return self.site(row, p.site, len(row)) + (self.mod(day),)
@@ -334,7 +341,7 @@ class DentrixRenderer:
     def money_row(self, procid: int, patid: int, guarid: int, site: int, day: int, klass: int, kind: int, amount: int, prov: str, check: str) -> tuple[object, ...]:
         """A payment (class 1) or adjustment (class 2) row of fullproclog: chartstatus 90."""
         row = (
-            procid, patid, guarid, self.d(day), self.d(day), "", 0, 90, klass, kind, amount / 100, 0.0, 0.0, _pad(prov, 5), 0, 0,
+            procid, patid, guarid, self.d[day], self.d[day], "", 0, 90, klass, kind, amount / 100, 0.0, 0.0, _pad(prov, 5), 0, 0,
             0, 0, 0, 0, 0, 0, "", 0, 0, _pad(check, 16), 1 if day < TODAY - 31 else 0, 0,
         )
         return self.site(row, site, len(row)) + (self.mod(day),)

@@ -8,6 +8,8 @@ Money is in integer cents (pence) until a layout formats it.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import random
 import unicodedata
 from collections.abc import Iterator
@@ -198,12 +200,14 @@ class PracticeModel:
         self.next_aid = 1
         self.written = 0
         self.last_head = 0
-        self.sizes = [s for s, _ in FAMILY_SIZES]
-        self.size_weights = [w for _, w in FAMILY_SIZES]
+        self.sizes = tuple(s for s, _ in FAMILY_SIZES)
+        self.size_cum = _cumulative([w for _, w in FAMILY_SIZES])
         codes = PROCEDURES
         self.recall_codes = [i for i, p in enumerate(codes) if p[5] == "recall"]
         self.other_codes = [i for i, p in enumerate(codes) if p[5] != "recall"]
-        self.other_weights = [codes[i][4] for i in self.other_codes]
+        self.other_cum = _cumulative([codes[i][4] for i in self.other_codes])
+        self.recall_sets = {k: list(itertools.permutations(self.recall_codes, k)) for k in (2, 3)}
+        self.sentences = tuple(" ".join(self.rng.choices(NOTE_WORDS, k=8)) + "." for _ in range(400))
 
     # -- draws: one random() each, so every layout consumes the same sequence ------------------
     def _below(self, n: int) -> int:
@@ -217,6 +221,9 @@ class PracticeModel:
 
     def _pick(self, seq: tuple[T, ...] | list[T]) -> T:
         return seq[int(self.rng.random() * len(seq))]
+
+    def _weighted(self, seq: tuple[T, ...] | list[T], cum: tuple[float, ...]) -> T:
+        return seq[bisect.bisect(cum, self.rng.random() * cum[-1])]
 
     # -- people ---------------------------------------------------------------------------
     def families(self) -> Iterator[Family]:
@@ -234,13 +241,13 @@ class PracticeModel:
 
     def _family(self, fid: int) -> Family:
         rng = self.rng
-        size = rng.choices(self.sizes, self.size_weights)[0]
+        size = self._weighted(self.sizes, self.size_cum)
         size = min(size, self.patients - self.written)
         site = self._below(self.sites)
         street = self._pick(self.pools.streets)
         place = self._pick(self.pools.places)
         last = self._pick(self.pools.last)
-        fam_status = rng.choices(("active", "inactive", "archived"), (0.5, 0.4, 0.1))[0]
+        fam_status = self._weighted(_FAMILY_STATUS, _FAMILY_STATUS_CUM)
         people: list[Person] = []
         family = Family(fid, site, people, street, place, self.phone(), [])
         multi = size > 1
@@ -409,7 +416,8 @@ class PracticeModel:
 
     def _note(self, words: int) -> str:
         rng = self.rng
-        return " ".join(rng.choices(NOTE_WORDS, k=words)) + "."
+        sentences = self.sentences
+        return " ".join([sentences[int(rng.random() * len(sentences))] for _ in range(1 + words // 8)])
 
     # -- history --------------------------------------------------------------------------
     def _history(self, p: Person) -> None:
@@ -452,14 +460,17 @@ class PracticeModel:
         elif p.deleted:
             v.state = self._pick(("scheduled", "broken", "no_show"))
         else:
-            v.state = rng.choices(("completed", "broken", "no_show", "deleted"), (0.84, 0.10, 0.04, 0.02))[0]
+            v.state = self._weighted(_VISIT_STATES, _VISIT_STATES_CUM)
         if v.state != "completed" and rng.random() < RATES["new_patient_appt"]:
             v.new_patient = (f"{p.last}, {p.first}", p.mobile or "")
         if v.state == "completed":
-            n = rng.choices((2, 3, 4), (0.3, 0.45, 0.25))[0]
-            codes = rng.sample(self.recall_codes, min(n, 3)) if recall else [rng.choices(self.other_codes, self.other_weights)[0] for _ in range(n)]
-            if recall and n > 3:
-                codes.append(rng.choices(self.other_codes, self.other_weights)[0])
+            n = self._weighted((2, 3, 4), _PROCS_PER_VISIT_CUM)
+            if recall:
+                codes = list(self._pick(self.recall_sets[min(n, 3)]))
+                if n > 3:
+                    codes.append(self._weighted(self.other_codes, self.other_cum))
+            else:
+                codes = [self._weighted(self.other_codes, self.other_cum) for _ in range(n)]
             v.procs = [self._proc(c, p.ins1) for c in codes]
             due = sum(fee - ins for _, fee, _, _, ins in v.procs)
             if rng.random() < 0.75 and due > 0:
@@ -513,6 +524,16 @@ def provider_roster(sites: int) -> list[list[tuple[str, int, str]]]:
         roster.append([(f"DDS{base + 1}", 1, "Dentist"), (f"DDS{base + 2}", 1, "Dentist"), (f"HYG{base + 1}", 2, "Hygienist"), (f"HYG{base + 2}", 2, "Hygienist")])
     return roster
 
+
+def _cumulative(weights: list[float] | tuple[float, ...]) -> tuple[float, ...]:
+    return tuple(itertools.accumulate(weights))
+
+
+_FAMILY_STATUS = ("active", "inactive", "archived")
+_FAMILY_STATUS_CUM = _cumulative((0.5, 0.4, 0.1))
+_VISIT_STATES = ("completed", "broken", "no_show", "deleted")
+_VISIT_STATES_CUM = _cumulative((0.84, 0.10, 0.04, 0.02))
+_PROCS_PER_VISIT_CUM = _cumulative((0.3, 0.45, 0.25))
 
 HEALTH_ITEMS = (
     ("Penicillin allergy", 2), ("Latex allergy", 2), ("Codeine allergy", 2), ("Diabetes", 1), ("High blood pressure", 1),

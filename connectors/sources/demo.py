@@ -23,7 +23,9 @@ Dentrix keys joined with ':').
 
 from __future__ import annotations
 
+import queue
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,7 +91,11 @@ class PracticeStats:
 
 
 class _Writer:
-    """Buffers rows per table and writes them with executemany; counts everything."""
+    """Buffers rows per table; a background thread writes them with executemany.
+
+    SQLite releases the GIL while it steps, so the B-tree work overlaps with drawing the next
+    families. The queue holds at most two batches, which keeps memory bounded.
+    """
 
     def __init__(self, db: sqlite3.Connection, columns: dict[str, int]) -> None:
         self.db = db
@@ -98,6 +104,10 @@ class _Writer:
         self.counts: dict[str, int] = dict.fromkeys(columns, 0)
         self.problems: dict[str, int] = dict.fromkeys(TRUTH_KINDS, 0)
         self.pending = 0
+        self.queue: queue.Queue[list[tuple[str, list[tuple[object, ...]]]] | None] = queue.Queue(maxsize=2)
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._drain, name="demo-writer", daemon=True)
+        self.thread.start()
 
     def emit(self, table: str, row: tuple[object, ...]) -> None:
         buffer = self.buffers.get(table)
@@ -111,12 +121,31 @@ class _Writer:
         self.problems[kind] += 1
 
     def flush(self) -> None:
+        batch = [(self.sql[table], rows) for table, rows in self.buffers.items() if rows]
         for table, rows in self.buffers.items():
-            if rows:
-                self.db.executemany(self.sql[table], rows)
-                self.counts[table] += len(rows)
-                rows.clear()
+            self.counts[table] += len(rows)
+        self.buffers = {}
         self.pending = 0
+        if self.failure is not None:
+            raise self.failure
+        self.queue.put(batch)
+
+    def close(self) -> None:
+        self.flush()
+        self.queue.put(None)
+        self.thread.join()
+        if self.failure is not None:
+            raise self.failure
+
+    def _drain(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.failure is not None:
+                continue
+            try:
+                for sql, rows in batch:
+                    self.db.executemany(sql, rows)
+            except BaseException as exc:  # re-raised in the generating thread
+                self.failure = exc
 
 
 def generate_practice(
@@ -139,7 +168,7 @@ def generate_practice(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".partial")
     tmp.unlink(missing_ok=True)
-    db = sqlite3.connect(tmp, isolation_level=None)
+    db = sqlite3.connect(tmp, isolation_level=None, check_same_thread=False)
     try:
         db.execute("PRAGMA journal_mode=OFF")
         db.execute("PRAGMA synchronous=OFF")
@@ -147,17 +176,19 @@ def generate_practice(
         db.execute("BEGIN")
         model = PracticeModel(patients=patients, sites=sites, seed=seed, uk=layout == "dentally")
         writer, renderer = _open_layout(layout, db, model, seed)
-        renderer.lookups()
         families = 0
-        for family in model.families():
-            families += 1
-            renderer.family(family)
-            if writer.pending >= _FLUSH_ROWS:
-                writer.flush()
-                if progress:
-                    progress(model.written, patients)
-        renderer.finish()
-        writer.flush()
+        try:
+            renderer.lookups()
+            for family in model.families():
+                families += 1
+                renderer.family(family)
+                if writer.pending >= _FLUSH_ROWS:
+                    writer.flush()
+                    if progress:
+                        progress(model.written, patients)
+            renderer.finish()
+        finally:
+            writer.close()
         db.execute(f"CREATE INDEX {TRUTH_TABLE}_kind ON {TRUTH_TABLE} (kind, grp)")
         db.execute("COMMIT")
         status = renderer.status_counts()
