@@ -38,7 +38,7 @@ _GRAPHQL_RESERVED = frozenset({"TRUE", "FALSE", "NULL"})
 
 def words(text: str) -> list[str]:
     """Split a label or a source name into words: "PatientChartNo_2" -> [Patient, Chart, No, 2]."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    ascii_text = unicodedata.normalize("NFKD", text.replace("ß", "ss")).encode("ascii", "ignore").decode("ascii")
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])", " ", ascii_text)
     return [w for w in re.split(r"[^A-Za-z0-9]+", spaced) if w]
 
@@ -134,3 +134,24 @@ def enum_value(label: str, *, taken: Collection[str] = ()) -> str:
         candidate = f"{stem[: 63 - len(str(n)) - 1]}_{n}"
         n += 1
     return candidate
+
+
+
+def _bridgework_field(kind: str, words_: str, prefix: str) -> str:
+    """A field bridgework itself owns: `bw` first so it sorts together and never clashes with a practice's own."""
+    _check_kind(kind)
+    if kind == "dynamics":
+        return prefix.lower() + words_.replace(" ", "")
+    if kind == "salesforce":
+        return "BW_" + custom_field_name(kind, words_)
+    return custom_field_name(kind, "bw " + words_)
+
+
+def original_created_field(kind: str, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """The custom datetime field holding a record's original creation time where the destination drops it."""
+    return _bridgework_field(kind, "original created at", prefix)
+
+
+def original_updated_field(kind: str, *, prefix: str = DEFAULT_PREFIX) -> str:
+    """The custom datetime field holding a record's original last-modified time."""
+    return _bridgework_field(kind, "original updated at", prefix)
