@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +19,7 @@ from typer.testing import CliRunner
 
 from connectors.emulators._dentally_fixture import write_practice
 from connectors.emulators.dentally import LOCAL_CREDENTIALS, create_app
-from connectors.emulators.serve import RunningServer, free_port, start_in_thread
+from connectors.emulators.serve import RunningServer, free_port, serving, start_in_thread
 from connectors.http import Pacer, RetryPolicy, make_client
 from connectors.sources.dentally import DentallySource, from_settings
 from mapper.errors import ConfigError, SourceError
@@ -184,20 +186,9 @@ def test_count_and_fetch(source: DentallySource, practice: Path) -> None:
 def test_site_filter(server: RunningServer, practice: Path) -> None:
     site = db(practice, "SELECT id FROM sites ORDER BY id")[0]
     client = make_client(server.url, headers={"Authorization": f"Bearer {TOKEN}"})
-    with DentallySourceCtx(DentallySource(client, site_id=site)) as src:
+    with closing(DentallySource(client, site_id=site)) as src:
         assert src.count("patients") == len(db(practice, "SELECT id FROM patients WHERE site_id = ?", site))
         assert src.count("invoices") == 230  # the API documents no site filter there
-
-
-class DentallySourceCtx:
-    def __init__(self, source: DentallySource) -> None:
-        self.source = source
-
-    def __enter__(self) -> DentallySource:
-        return self.source
-
-    def __exit__(self, *exc: object) -> None:
-        self.source.close()
 
 
 def test_introspect(source: DentallySource) -> None:
@@ -225,7 +216,7 @@ def test_introspect(source: DentallySource) -> None:
 
 def test_bad_token_is_one_line(server: RunningServer) -> None:
     client = make_client(server.url, headers={"Authorization": "Bearer expired"})
-    with DentallySourceCtx(DentallySource(client)) as src, pytest.raises(ConfigError) as err:
+    with closing(DentallySource(client)) as src, pytest.raises(ConfigError) as err:
         src.count("patients")
     message = str(err.value)
     assert message.startswith("Dentally refused the token (401). Check BRIDGEWORK_DENTALLY_TOKEN (tokens expire after 2 weeks unused)")
@@ -235,7 +226,7 @@ def test_bad_token_is_one_line(server: RunningServer) -> None:
 def test_unreachable_is_one_line_with_what_to_do() -> None:
     client = make_client(f"http://127.0.0.1:{free_port()}", timeout=2)
     sleeps: list[float] = []
-    with DentallySourceCtx(DentallySource(client, policy=RetryPolicy(sleep=sleeps.append))) as src:
+    with closing(DentallySource(client, policy=RetryPolicy(sleep=sleeps.append))) as src:
         with pytest.raises(SourceError) as err:
             src.count("patients")
     assert "did not answer" in str(err.value) and "bridgework.toml" in str(err.value) and "\n" not in str(err.value)
@@ -273,3 +264,36 @@ def test_workspace_introspect_against_the_local_emulator(tmp_path: Path, monkeyp
     entities = {e["name"]: e for e in schema["entities"]}
     assert entities["patients"]["row_count"] == 40
     assert (tmp_path / "ws" / "source_schema.json").exists()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("connectors.sources.demo") is None, reason="the demo generator has not landed yet")
+def test_demo_practice_reads_completely_through_unstable_pages(tmp_path: Path) -> None:
+    from connectors.sources.demo import generate_practice
+
+    path = tmp_path / "demo.sqlite"
+    generate_practice(path, patients=120, sites=2, seed=7, layout="dentally")
+    with serving(create_app(path, unstable_every=2, hourly_limit=0)) as running:
+        client = make_client(running.url, headers={"Authorization": f"Bearer {TOKEN}"})
+        with closing(DentallySource(client, policy=RetryPolicy(sleep=lambda s: None))) as src:
+            schema = src.introspect()
+            for entity in schema.entities:
+                ids = [r["id"] for r in read_all(src, entity.name, page_size=25)]
+                assert len(ids) == len(set(ids)) == entity.row_count, entity.name
+                assert sorted(ids, key=str) == sorted(db(path, f'SELECT id FROM "{entity.name}"'), key=str), entity.name
+            amounts = [r["amount"] for r in read_all(src, "invoices", page_size=100)]
+            assert amounts and all(isinstance(a, Decimal) for a in amounts)
+
+
+def test_a_page_that_ignores_page_numbers_fails_loudly() -> None:
+    from connectors.sources._dentally_pages import PagePaginator, StreamState
+
+    def same_page(page: int, size: int, desc: bool) -> tuple[list[dict[str, Any]], int]:
+        return [{"id": i} for i in range(1, size + 1)], 2 * size
+
+    with pytest.raises(SourceError, match="full pages past"):
+        list(PagePaginator(same_page, None, 10, StreamState(), set()))
+
+
+def test_a_foreign_cursor_is_refused(source: DentallySource) -> None:
+    with pytest.raises(SourceError, match="cursor"):
+        next(source.pages("patients", cursor="page=3"))

@@ -4,12 +4,14 @@ One declaration per resource: its fields with normalised types, labels and the r
 text as description, and how the API lists it (delta parameter, required date window).
 Both the DentallySource and the Dentally emulator read these declarations.
 
-Reference decisions (see the report in docs and the module docstring of dentally.py):
+Decisions where the reference leaves room:
 - `patients.account_id` -> accounts: the account is the payer link (an account belongs to
   one patient, `accounts.patient_id`, and a family's invoices go to it).
 - `patients.family_id` is a grouping key shared by a family's members; Dentally has no
   families resource, so it is an int, not a reference.
 - GUID ids (sites, practice, invoice items, `practitioner_site_id`, `uuid`) are strings.
+- `recalls` fields beyond id/patient/timestamps, accounts' planned values and payment-plan
+  durations are not in the reference's captured lists (A): named as the demo practice has them.
 """
 
 from __future__ import annotations

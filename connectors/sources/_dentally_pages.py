@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from mapper.errors import SourceError
+
 Raw = dict[str, Any]
 FetchPage = Callable[[int, int, bool], tuple[list[Raw], int]]
 FetchOne = Callable[[int], Raw | None]
@@ -88,6 +90,11 @@ class PagePaginator:
                 yield fresh
             if short:
                 break
+            if (st.page - 2) * self.per_page > self.total:
+                raise SourceError(
+                    f"Dentally kept sending full pages past its own total_count ({self.total}) at page {st.page - 1}.",
+                    hint="The API may have changed its paging; report it, then run again (it resumes).",
+                )
         repaired = self._repair()
         if repaired:
             yield repaired

@@ -112,6 +112,18 @@ def _matches(raw: Raw, params: Mapping[str, Any]) -> bool:
     return True
 
 
+def _cursor(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        state = json.loads(text)
+    except ValueError:
+        state = None
+    if not isinstance(state, dict):
+        raise SourceError("The Dentally cursor is not one bridgework wrote.", hint="Start the read again without it.")
+    return state
+
+
 def _classify(response: httpx.Response) -> Verdict:
     # A spent hour sometimes answers 403 instead of 429 (sources.md §4.1): wait for the reset.
     if response.status_code == 403 and response.headers.get("x-ratelimit-remaining", "").strip() == "0":
@@ -238,7 +250,7 @@ class DentallySource:
                     yield Page([typed(spec, raw)], json.dumps({"done": True}))
             return
         per_page = max(1, min(page_size, MAX_PER_PAGE))
-        state = json.loads(cursor) if cursor else {}
+        state = _cursor(cursor)
         base = self._filters(spec)
         if changed_since is not None and spec.delta:
             base["updated_after"] = _time(changed_since)
