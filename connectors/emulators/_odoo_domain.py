@@ -109,7 +109,7 @@ class DomainCompiler:
             return f"({left} {'AND' if token == '&' else 'OR'} {right})", lp + rp, pos
         if token == "!":
             inner, ip, pos = self._term(model, domain, pos + 1)
-            return f"(NOT {inner})", ip, pos
+            return f"(NOT COALESCE({inner}, 0))", ip, pos  # NULLs match the negation, as in Odoo
         if isinstance(token, (list, tuple)) and len(token) == 3:
             sql, params = self._leaf(model, tuple(token))
             return sql, params, pos + 1
@@ -147,9 +147,13 @@ class DomainCompiler:
         return f"({fdef.name} IN (SELECT id FROM {comodel.table} WHERE {sub}))", params
 
     def _compare(self, column: str, fdef: FieldDef, op: str, value: Any) -> tuple[str, list[Any]]:
-        if fdef.type == "boolean" and op in ("=", "!="):
-            truth = bool(value) if op == "=" else not bool(value)
-            return (f"({column} = 1)", []) if truth else (f"({column} IS NULL OR {column} = 0)", [])
+        if fdef.type == "boolean" and op in ("=", "!=", "in", "not in"):
+            wanted = {bool(v) for v in value} if op in ("in", "not in") else {bool(value)}
+            if op in ("!=", "not in"):
+                wanted = {True, False} - wanted
+            parts = (["1=1"] if wanted == {True, False} else [f"{column} = 1"] if True in wanted
+                     else [f"{column} IS NULL OR {column} = 0"] if wanted else ["1=0"])
+            return f"({parts[0]})", []
         if op in ("=", "!=", "<>") and (value is False or value is None):
             blank = f" OR {column} = ''" if fdef.type in ("char", "text", "html") else ""
             empty = f"({column} IS NULL{blank})"
