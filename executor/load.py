@@ -87,7 +87,7 @@ class Loader:
 
     def _intent(self, em: EntityMap, s: Staged, row: dict[str, Any] | None) -> Intent:
         updatable = row is not None and row["dest_id"] and row["state"] != "deleted"
-        return Intent(em.id, em.source, s.source_id, em.target, s.external_id, s.content_hash,
+        return Intent(em.id, em.source, s.source_id, em.target_name, s.external_id, s.content_hash,
                       "update" if updatable else "create", row["dest_id"] if updatable and row else None)
 
     def _chunk(self, em: EntityMap, chunk: list[Staged], stats: MapStats) -> None:
@@ -125,7 +125,7 @@ class Loader:
         before: list[tuple[Intent, dict[str, Any], str | None]] = []
         conflicts: list[Result] = []
         if updates:
-            stored = self.destination.read(em.target, sorted(updates))
+            stored = self.destination.read(em.target_name, sorted(updates))
             for dest_id, (s, intent, row) in sorted(updates.items()):
                 current = stored.get(dest_id)
                 if current is None:
@@ -146,7 +146,7 @@ class Loader:
         self.batch_no += 1
         self.ledger.record_intent(self.run_id, self.batch_no, [i for _, i in sending], before)
         try:
-            outcomes = self.destination.upsert(em.target, [s.record() for s, _ in sending])
+            outcomes = self.destination.upsert(em.target_name, [s.record() for s, _ in sending])
             modified = self._modified(em, outcomes)
         except BridgeworkError as exc:
             self._failed(em, sending, stats, exc)
@@ -160,7 +160,7 @@ class Loader:
         if not ids:
             return {}
         ext_field = self.destination.capabilities.external_id_field
-        stored = self.destination.read(em.target, ids, [ext_field])
+        stored = self.destination.read(em.target_name, ids, [ext_field])
         return {dest_id: values.get(MODIFIED_AT) for dest_id, values in stored.items()}
 
     def _results(self, em: EntityMap, sending: list[tuple[Staged, Intent]], outcomes: Sequence[Outcome],

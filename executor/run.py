@@ -25,7 +25,7 @@ class RunReport:
     kind: str
     maps: dict[str, MapStats] = field(default_factory=dict)
     elapsed_s: float = 0.0
-    deleted_in_source: dict[str, int] = field(default_factory=dict)
+    deleted_in_source: dict[str, list[str]] = field(default_factory=dict)
     resumed: bool = False
 
     def totals(self) -> MapStats:
@@ -97,8 +97,8 @@ def _tracking(staged: Iterable[Any], seen: set[str]) -> Iterator[Any]:
         yield s
 
 
-def _gone(session: Session, em: EntityMap, seen: set[str]) -> int:
-    """Records the ledger knows that the source no longer has (reported, never propagated unasked)."""
+def _gone(session: Session, em: EntityMap, seen: set[str]) -> list[str]:
+    """Loaded records the source no longer has (reported, never propagated unasked)."""
     rows = session.ledger.db.execute(
-        "SELECT source_id FROM records WHERE map_id = ? AND state IN ('loaded', 'conflict')", (em.id,))
-    return sum(1 for (sid,) in rows if str(sid) not in seen)
+        "SELECT source_id FROM records WHERE map_id = ? AND state IN ('loaded', 'conflict') ORDER BY source_id", (em.id,))
+    return [str(sid) for (sid,) in rows if str(sid) not in seen]

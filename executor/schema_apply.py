@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from connectors.base import Capabilities
 from executor.ledger import Ledger
 from mapper.schema import Schema, SchemaChange
 from mapper.spec import MappingSpec
@@ -19,18 +20,15 @@ class PlanView:
     warnings: list[str] = field(default_factory=list)
 
 
-def _build(spec: MappingSpec, destination_schema: Schema, kind: str) -> Any:
-    from mapper.plan import build_plan
-
-    return build_plan(spec, destination_schema, kind=kind)
-
-
-def plan_changes(spec: MappingSpec, destination_schema: Schema, kind: str, ledger: Ledger) -> PlanView:
+def plan_changes(spec: MappingSpec, destination_schema: Schema, kind: str, ledger: Ledger,
+                 capabilities: Capabilities) -> PlanView:
     """What mapper.plan.build_plan asks for against the live schema, minus what the ledger says is applied."""
-    plan = _build(spec, destination_schema, kind)
+    from mapper.plan import PlanLimits, build_plan
+
+    plan = build_plan(spec, destination_schema, kind=kind, limits=PlanLimits.from_capabilities(capabilities))
     done = {row["key"] for row in ledger.schema_changes("applied")}
-    changes: list[SchemaChange] = list(getattr(plan, "changes", plan))
-    view = PlanView(warnings=[str(w) for w in getattr(plan, "warnings", ())])
+    changes: list[SchemaChange] = list(plan.changes)
+    view = PlanView(warnings=[w.message for w in plan.warnings])
     for change in changes:
         (view.applied.append(change.key) if change.key in done else view.pending.append(change))
     return view

@@ -26,6 +26,7 @@ class Session:
     source_schema: Schema | None
     destination_schema: Schema | None
     _lookups: dict[str, dict[str, str]] = field(default_factory=dict)
+    _demotions: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def open(cls, ws: Workspace, *, spec: MappingSpec | None = None) -> Session:
@@ -92,7 +93,17 @@ class Session:
 
     def stager(self) -> Stager:
         """A Stager whose relations resolve through this ledger."""
-        return Stager(self.spec, self.source_name, self.source_schema, self.destination_schema, self.lookup, self.aliases)
+        return Stager(self.spec, self.source_name, self.source_schema, self.destination_schema, self.lookup,
+                      self.aliases, self.demotions, self.ws.settings.destination.kind)
+
+    def demotions(self, map_id: str) -> Mapping[str, list[tuple[str, str | None]]]:
+        """Records of a map that give up a shared unique value (computed once per session)."""
+        if map_id not in self._demotions:
+            from executor.unique import demotions
+
+            self._demotions[map_id] = demotions(self, self.spec.entity_map(map_id))
+        result: Mapping[str, list[tuple[str, str | None]]] = self._demotions[map_id]
+        return result
 
     def options(self) -> Mapping[str, Any]:
         """The workspace's [options] table."""

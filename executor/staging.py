@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,6 +21,8 @@ from mapper.spec import EntityMap, FieldMap, MappingSpec
 from mapper.transforms import TransformContext, TransformError, run_chain
 
 StagedState = Literal["ready", "skipped", "rejected"]
+_CREATED = re.compile(r"^(create_?date(time)?|created_?(at|on|date)|date_?created|entry_?date(time)?)$", re.I)
+_UPDATED = re.compile(r"^(auto_?modified_?timestamp|modified_?(at|date|on)|updated_?(at|on)|last_?modified)$", re.I)
 PARTIAL = "partial:"
 PAGE_SIZE = 2000
 
@@ -84,18 +87,15 @@ def active_fields(em: EntityMap) -> list[FieldMap]:
     """Field maps that write something: confirmed, not skip, with a target."""
     out = []
     for fm in em.fields:
-        if fm.kind == "skip" or fm.status == "rejected" or not (fm.target or fm.custom):
+        if fm.kind == "skip" or fm.status == "rejected" or not fm.target_name:
             continue
         out.append(fm)
     return out
 
 
 def target_name(fm: FieldMap) -> str:
-    """The destination field a field map writes."""
-    if fm.target:
-        return fm.target
-    assert fm.custom is not None
-    return fm.custom.name
+    """The destination field a field map writes (`custom:` stripped)."""
+    return fm.target_name or ""
 
 
 def where_predicate(em: EntityMap) -> Callable[[Mapping[str, Any]], bool] | None:
@@ -115,9 +115,13 @@ class Stager:
     """Turns the source records of one entity map into Staged records."""
 
     def __init__(self, spec: MappingSpec, source_name: str, source_schema: Schema | None,
-                 destination_schema: Schema | None, lookup: Lookup, aliases: Lookup | None = None) -> None:
+                 destination_schema: Schema | None, lookup: Lookup, aliases: Lookup | None = None,
+                 demote: Callable[[str], Mapping[str, list[tuple[str, str | None]]]] | None = None,
+                 kind: str | None = None) -> None:
         self.spec = spec
+        self.kind = kind
         self.aliases = aliases
+        self.demote = demote
         self.source_name = source_name
         self.source_schema = source_schema
         self.destination_schema = destination_schema
@@ -126,7 +130,21 @@ class Stager:
     def dest_entity(self, em: EntityMap) -> Entity | None:
         """The destination object's metadata when described."""
         schema = self.destination_schema
-        return schema.entity(em.target) if schema is not None and schema.has(em.target) else None
+        return schema.entity(em.target_name) if schema is not None and schema.has(em.target_name) else None
+
+    def timestamps(self, em: EntityMap, dest: Entity | None) -> dict[str, str]:
+        """Original created/updated columns -> the custom fields the plan made for them (when the object has them)."""
+        if dest is None or self.kind is None or self.source_schema is None or not self.source_schema.has(em.source):
+            return {}
+        from mapper.naming import original_created_field, original_updated_field
+
+        mapped = {src for fm in active_fields(em) for src in fm.sources}
+        out: dict[str, str] = {}
+        for pattern, name in ((_CREATED, original_created_field(self.kind)), (_UPDATED, original_updated_field(self.kind))):
+            column = next((f.name for f in self.source_schema.entity(em.source).fields if pattern.match(f.name)), None)
+            if column is not None and dest.has(name) and column not in mapped:
+                out[name] = column
+        return out
 
     def stage(self, em: EntityMap, records: Iterable[Mapping[str, Any]], *, final: bool = False) -> Iterator[Staged]:
         """Stage every record of one entity map, in the order given (`final`: the map's second pass)."""
@@ -134,10 +152,12 @@ class Stager:
         keep = where_predicate(em)
         fields = active_fields(em)
         dest = self.dest_entity(em)
+        stamps = self.timestamps(em, dest)
         targets = {target_name(fm): (dest.field(target_name(fm)) if dest and dest.has(target_name(fm)) else None)
                    for fm in fields}
         lookups = {fm.lookup: self.lookup(fm.lookup) for fm in fields if fm.kind == "relation" and fm.lookup}
         merged = self.aliases(em.id) if self.aliases is not None else {}
+        moves = self.demote(em.id) if self.demote is not None else {}
         for record in records:
             sid = source_id_of(record, keys)
             ext = external_id(self.source_name, em.source, sid)
@@ -148,11 +168,17 @@ class Stager:
             if keep is not None and not keep(record):
                 yield Staged(em.id, sid, ext, "skipped", problems=(Problem("", "filtered", f"left out by '{em.where}'"),))
                 continue
-            yield self._one(em, record, sid, ext, fields, targets, lookups, final)
+            staged = self._one(em, record, sid, ext, fields, targets, lookups, final, stamps)
+            if sid in moves and staged.state == "ready":
+                staged = move_shared(staged, moves[sid])
+            yield staged
 
     def _one(self, em: EntityMap, record: Mapping[str, Any], sid: str, ext: str, fields: list[FieldMap],
-             targets: Mapping[str, Any], lookups: Mapping[str, Mapping[str, str]], final: bool) -> Staged:
+             targets: Mapping[str, Any], lookups: Mapping[str, Mapping[str, str]], final: bool,
+             stamps: Mapping[str, str]) -> Staged:
         values: dict[str, Any] = dict(em.constants)
+        for name, column in stamps.items():
+            values[name] = record.get(column)
         hashed: dict[str, Any] = dict(em.constants)
         problems: list[Problem] = []
         warnings: list[Problem] = []
@@ -198,6 +224,23 @@ class Stager:
         digest = content_hash(hashed)
         return Staged(em.id, sid, ext, "ready", values, (PARTIAL + digest) if partial else digest,
                       warnings=tuple(warnings), references=tuple(refs), source=record)
+
+
+def move_shared(s: Staged, moves: list[tuple[str, str | None]]) -> Staged:
+    """Move shared unique values to their sibling field (or drop them), noting it as a warning."""
+    values = dict(s.values)
+    notes = []
+    for name, sibling in moves:
+        value = values.pop(name, None)
+        if sibling is not None and value not in (None, ""):
+            current = values.get(sibling) or []
+            values[sibling] = [*(current if isinstance(current, list) else [current]), value]
+        notes.append(Problem(name, "shared_unique_value", "shared with a family member; kept on the guarantor",
+                             f"carried in {sibling}" if sibling else "left empty here"))
+    digest = content_hash({"values": s.content_hash, "moves": moves})
+    partial = s.content_hash.startswith(PARTIAL)
+    return Staged(s.map_id, s.source_id, s.external_id, s.state, values, (PARTIAL + digest) if partial else digest,
+                  s.problems, s.warnings + tuple(notes), s.references, s.source)
 
 
 def read_all(source: Source, entity: str, page_size: int = PAGE_SIZE) -> Iterator[Mapping[str, Any]]:

@@ -9,7 +9,11 @@ from ui._app import app
 # Each module registers its commands on import; the order is the order of --help.
 COMMAND_MODULES: tuple[str, ...] = (
     "ui.commands.setup",
+    "ui.commands.propose",
     "ui.commands.review",
+    "ui.commands.confirm",
+    "ui.commands.ask",
+    "ui.commands.run",
 )
 
 for _module in COMMAND_MODULES:

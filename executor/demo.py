@@ -1,0 +1,111 @@
+"""The demo: a generated practice into a local destination emulator, every step of a real migration in turn.
+
+The one shortcut is said out loud: proposals at or above the calibrated threshold are
+accepted and the rest rejected without a person. A real migration is reviewed first.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from executor.workspace import Workspace
+from mapper.errors import ConfigError
+
+Say = Callable[[str], None]
+DEMO_SEED = 7
+DEMO_SITES = 2
+
+
+def _fresh_workspace(root: Path, dest: str, patients: int) -> Workspace:
+    """A new demo workspace (an old demo workspace in the same folder is replaced; nothing else ever is)."""
+    if (root / "bridgework.toml").exists():
+        old = Workspace.find(root)
+        if old.settings.source.kind != "demo":
+            raise ConfigError(f"{root} holds a real migration workspace; the demo will not touch it.",
+                              hint="Pick another folder: bridgework demo --workspace demo-workspace")
+        shutil.rmtree(root)
+    elif root.exists() and any(root.iterdir()):
+        raise ConfigError(f"{root} is not empty and not a demo workspace.", hint="Pick a new folder with --workspace.")
+    source = {"kind": "demo", "path": "source/practice.db", "patients": patients, "sites": DEMO_SITES, "seed": DEMO_SEED}
+    return Workspace.create(root, source, {"kind": dest, "url": "local"})
+
+
+def prepare(root: Path, *, dest: str, patients: int, say: Say) -> tuple[Workspace, float]:
+    """Generate, introspect, describe, propose and auto-confirm; the workspace and the threshold used."""
+    from connectors.sources.demo import generate_practice
+    from mapper.propose import load_calibration, propose
+    from mapper.spec import confirm, now_utc, reject, schema_hash
+
+    ws = _fresh_workspace(root, dest, patients)
+    generate_practice(ws.root / "source" / "practice.db", patients=patients, sites=DEMO_SITES, seed=DEMO_SEED)
+    say(f"Generated a demo practice of {patients:,} patients ({DEMO_SITES} sites) in {ws.root}.")
+    source = ws.open_source()
+    destination = ws.open_destination()
+    try:
+        src_schema = source.introspect(profile=True)
+        dst_schema = destination.describe()
+    finally:
+        source.close()
+        destination.close()
+    src_schema.save(ws.source_schema_path)
+    dst_schema.save(ws.destination_schema_path)
+    spec = propose(src_schema, dst_schema, destination_kind=dest)
+    spec.source_schema_hash, spec.destination_schema_hash = schema_hash(src_schema), schema_hash(dst_schema)
+    threshold = load_calibration().auto_accept
+    confirm(spec, min_score=threshold, by="bridgework demo", at=now_utc())
+    reject(spec, max_score=1.01, by="bridgework demo", at=now_utc(), reason="below the auto-accept threshold (demo)")
+    spec.save(ws.mapping_path)
+    say(f"Proposed a mapping and AUTO-CONFIRMED every proposal scoring >= {threshold:.2f} (the rest rejected). "
+        "A real migration is reviewed by a person first: bridgework review.")
+    return ws, threshold
+
+
+def run_demo(root: Path, *, dest: str = "odoo", patients: int = 200, say: Say = print) -> dict[str, Any]:
+    """The whole pipeline; the summary the --json output prints."""
+    from executor.dedupe import decide
+    from executor.owners import resolve_owners
+    from executor.reconcile import reconcile
+    from executor.rollback import rollback
+    from executor.run import execute
+    from executor.sample import sample
+    from executor.schema_apply import apply_plan, plan_changes
+    from executor.session import Session
+    from executor.validate import validate
+
+    started = time.perf_counter()
+    ws, threshold = prepare(root, dest=dest, patients=patients, say=say)
+    with Session.open(ws) as s:
+        view = plan_changes(s.spec, s.destination.describe(), dest, s.ledger, s.destination.capabilities)
+        apply_plan(view, s.destination, s.ledger)
+        s.destination_schema = s.destination.describe()
+        s.destination_schema.save(ws.destination_schema_path)
+        say(f"Schema plan: created {len(view.pending)} custom field(s)/object(s).")
+        report = validate(s)
+        merged = decide(s.ledger, None, "confirmed", min_score=threshold)
+        decide(s.ledger, None, "split")
+        owners = resolve_owners(s)
+        say(f"Validated: {sum(report.rejected.values()):,} record(s) with problems (correction report {report.csv_path}); "
+            f"{report.duplicate_groups} duplicate group(s), {merged} merged automatically at >= {threshold:.2f} (demo only); "
+            f"{owners.matched} provider(s) matched to users, {len(owners.unassigned)} unassigned.")
+        trial = sample(s, 10)
+        silent = sum(len(d.silent_changes) for d in trial.diffs)
+        rollback(s, trial.run.run_id)
+        say(f"Sample: {len(trial.diffs)} record(s) read back, {silent} silent change(s) flagged; rolled back.")
+        run = execute(s, "full")
+        rec = reconcile(s)
+        objects = {m: {"source": r.source, "loaded": r.loaded, "skipped": r.skipped, "rejected": r.rejected,
+                       "destination": r.destination} for m, r in rec.maps.items()}
+        duplicates = int(s.ledger.scalar(
+            "SELECT COUNT(*) FROM (SELECT map_id, dest_id FROM records WHERE state = 'loaded' "
+            "GROUP BY map_id, dest_id HAVING COUNT(*) > 1)") or 0)
+    elapsed = round(time.perf_counter() - started, 1)
+    t = run.totals()
+    say(f"Loaded {t.created + t.updated:,} record(s) in {run.elapsed_s:.1f} s; {t.skipped:,} skipped by the map, "
+        f"{t.rejected:,} rejected (see the correction report). Reconcile: {'OK' if rec.ok else 'differences found'}.")
+    say(f"Open the review app: bridgework review -w {ws.root}")
+    return {"dest": dest, "objects": objects, "duplicates": duplicates, "elapsed_s": elapsed,
+            "reconcile_ok": rec.ok, "auto_confirm_threshold": threshold}

@@ -1,0 +1,196 @@
+"""Validation before the load: every record through the real transforms and the destination's constraints.
+
+Relations are checked against what would load (the referenced source record staged ready),
+since nothing is in the destination yet. The result is a correction report (values masked)
+plus a data audit; dedupe groups go to the ledger for a person to decide.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from executor.dedupe import IdentityFields, find_groups, store_groups
+from executor.session import Session
+from executor.staging import Problem, Staged, Stager, read_all
+from executor.unique import shared_values
+from mapper.profile import mask
+from mapper.schema import Entity, Field
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_PHONE = re.compile(r"^\+?[0-9 ().-]{7,20}$")
+_NUMERIC = (int, float, Decimal)
+
+
+@dataclass
+class Finding:
+    """One row of the correction report (the value is masked)."""
+
+    map_id: str
+    source_id: str
+    field: str
+    value: str
+    code: str
+    message: str
+    fix: str
+    severity: str = "error"
+
+
+@dataclass
+class ValidationReport:
+    """What validate found, per entity map, and where the CSV went."""
+
+    records: dict[str, int] = field(default_factory=dict)
+    ready: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    audit: dict[str, int] = field(default_factory=dict)
+    duplicate_groups: int = 0
+    csv_path: Path | None = None
+
+    def by_code(self) -> dict[str, int]:
+        """Findings counted by problem code."""
+        out: dict[str, int] = {}
+        for f in self.findings:
+            out[f.code] = out.get(f.code, 0) + 1
+        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def _type_problem(f: Field, value: Any) -> tuple[str, str, str] | None:
+    if value is None:
+        return None
+    t = f.type
+    if t in ("int", "decimal", "money") and not isinstance(value, _NUMERIC):
+        try:
+            Decimal(str(value))
+        except ArithmeticError:
+            return "bad_number", f"is not a number ({t})", "Add a money/number transform or fix the source value."
+    if t == "bool" and not isinstance(value, bool):
+        return "bad_bool", "is not true/false", "Add a boolean transform."
+    if t in ("date", "datetime") and not isinstance(value, (date, datetime)):
+        if not re.match(r"^\d{4}-\d{2}-\d{2}", str(value)):
+            return "bad_date", f"is not an ISO {t}", "Add a date transform with the column's format."
+    if t == "email" and not _EMAIL.match(str(value)):
+        return "invalid_email", "is not a valid email address", "Fix it in the source or leave the field empty."
+    if t == "phone" and not _PHONE.match(str(value)):
+        return "invalid_phone", "is not a valid phone number", "Fix it in the source or add the phone_e164 transform."
+    if t == "enum" and f.enum_values and str(value) not in f.enum_values:
+        return "bad_picklist", "is not one of the field's options", "Map it with a value_map/picklist transform."
+    if f.max_length and isinstance(value, str) and len(value) > f.max_length:
+        return "too_long", f"is longer than {f.max_length} characters (would be cut)", "Shorten it or map to a longer field."
+    return None
+
+
+def check_values(values: Mapping[str, Any], dest: Entity | None, targets: set[str]) -> list[tuple[Problem, str]]:
+    """Destination constraint problems of one staged record: (problem, severity)."""
+    if dest is None:
+        return []
+    out: list[tuple[Problem, str]] = []
+    for f in dest.fields:
+        if f.name not in targets or f.readonly:
+            continue
+        value = values.get(f.name)
+        if f.required and (value is None or value == ""):
+            out.append((Problem(f.name, "required_missing", "is required but empty", "Fill it in the source or map a default."),
+                        "error"))
+            continue
+        found = _type_problem(f, value)
+        if found is not None:
+            code, message, fix = found
+            out.append((Problem(f.name, code, message, fix), "warning" if code == "too_long" else "error"))
+    return out
+
+
+def _finding(s: Staged, p: Problem, severity: str) -> Finding:
+    raw = s.source.get(p.field) if p.field in s.source else s.values.get(p.field)
+    return Finding(s.map_id, s.source_id, p.field, "" if raw is None else mask(raw), p.code, p.message, p.fix, severity)
+
+
+def validate(session: Session, *, write_csv: bool = True) -> ValidationReport:
+    """Run every entity map through staging and the destination's constraints; store dedupe proposals."""
+    report = ValidationReport()
+    ready: dict[str, dict[str, str]] = {}
+    stager = Stager(session.spec, session.source_name, session.source_schema, session.destination_schema,
+                    lambda map_id: ready.get(map_id, {}), session.aliases)
+    for em in session.ordered_maps():
+        dest = stager.dest_entity(em)
+        targets = {fm.target_name or "" for fm in em.fields}
+        ready[em.id] = {}
+        self_refs: list[tuple[Staged, str]] = []
+        counts = {"records": 0, "ready": 0, "skipped": 0, "rejected": 0}
+        for s in stager.stage(em, read_all(session.source, em.source)):
+            counts["records"] += 1
+            problems = [(p, "error") for p in s.problems] + [(w, "warning") for w in s.warnings]
+            if s.state == "ready":
+                problems += check_values(s.values, dest, targets)
+            report.findings.extend(_finding(s, p, sev) for p, sev in problems)
+            if s.state == "ready" and not any(sev == "error" for _, sev in problems):
+                counts["ready"] += 1
+                ready[em.id][s.source_id] = s.source_id
+                self_refs.extend((s, ref) for m, ref in s.references if m == em.id)
+            else:
+                counts["skipped" if s.state == "skipped" else "rejected"] += 1
+        for s, ref in self_refs:
+            if ref not in ready[em.id]:
+                report.findings.append(_finding(s, Problem("", "unresolved_reference",
+                                                           f"points at {em.id} {ref}, which will not load",
+                                                           "Fix or load that record first."), "error"))
+        for key, value in counts.items():
+            getattr(report, key)[em.id] = value
+        for sid, fld, how in shared_values(session, em):
+            report.findings.append(Finding(em.id, sid, fld, "", "shared_unique_value",
+                                           "is shared with a family member and must be unique in the destination",
+                                           how, "warning"))
+    report.duplicate_groups = _dedupe(session)
+    report.audit = _audit(report)
+    if write_csv:
+        report.csv_path = write_report(session.ws.reports_dir / "correction_report.csv", report.findings)
+    return report
+
+
+def _dedupe(session: Session) -> int:
+    total = 0
+    seen: set[str] = set()
+    for em in session.ordered_maps():
+        if em.source in seen or session.source_schema is None or not session.source_schema.has(em.source):
+            continue
+        seen.add(em.source)
+        fields = IdentityFields.detect(session.source_schema.entity(em.source))
+        if fields is None:
+            continue
+        from executor.staging import key_fields, source_id_of
+
+        keys = key_fields(em, session.source_schema)
+        groups = find_groups(((source_id_of(r, keys), r) for r in read_all(session.source, em.source)), fields)
+        store_groups(session.ledger, em.source, groups)
+        total += len(groups)
+    return total
+
+
+def _audit(report: ValidationReport) -> dict[str, int]:
+    codes = report.by_code()
+    return {
+        "missing_emails": sum(1 for f in report.findings if f.code == "required_missing" and "mail" in f.field.lower()),
+        "invalid_emails": codes.get("invalid_email", 0),
+        "invalid_phones": codes.get("invalid_phone", 0),
+        "orphans": codes.get("unresolved_reference", 0),
+        "shared_unique_values": codes.get("shared_unique_value", 0),
+        "duplicate_groups": report.duplicate_groups,
+    }
+
+
+def write_report(path: Path, findings: list[Finding]) -> Path:
+    """The correction report CSV: record, field, masked value, problem, suggested fix."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["entity_map", "source_id", "field", "value_masked", "code", "problem", "suggested_fix", "severity"])
+        for f in findings:
+            out.writerow([f.map_id, f.source_id, f.field, f.value, f.code, f.message, f.fix, f.severity])
+    return path
