@@ -10,7 +10,6 @@ every record has its own Outcome.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,7 +86,13 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 
 def _in_filter(field: str, values: Sequence[str]) -> str:
-    return f"{field}[in]:[{','.join(json.dumps(v) for v in values)}]"
+    # Twenty splits `in` lists on every comma and only strips the quotes: no escaping exists.
+    return f"{field}[in]:[{','.join(f'{chr(34)}{v}{chr(34)}' for v in values)}]"
+
+
+def _filterable(value: str) -> bool:
+    """True when a value survives Twenty's filter grammar unchanged (no quote, comma or bracket)."""
+    return not any(c in value for c in '",()[]')
 
 
 class TwentyDestination:
@@ -214,11 +219,30 @@ class TwentyDestination:
 
     # --- records -------------------------------------------------------------------------
 
-    def _list(self, entity: str, filter_text: str, limit: int = 60) -> tuple[list[dict[str, Any]], int]:
+    def _page(self, entity: str, filter_text: str, limit: int, cursor: str | None) -> dict[str, Any]:
         plural_name = self._object(entity)["namePlural"]
-        response = self._request("GET", f"/rest/{plural_name}", params={"filter": filter_text, "limit": limit, "depth": 0})
-        body = self._ok(response, f"a {entity} lookup")
-        return list(body["data"][plural_name]), int(body.get("totalCount") or 0)
+        params: dict[str, Any] = {"filter": filter_text, "limit": limit, "depth": 0}
+        if cursor:
+            params["starting_after"] = cursor
+        body: dict[str, Any] = self._ok(self._request("GET", f"/rest/{plural_name}", params=params), f"a {entity} lookup")
+        return body
+
+    def _walk(self, entity: str, filter_text: str) -> Iterator[dict[str, Any]]:
+        """Every record matching the filter, page by page (the server caps a page's size)."""
+        plural_name = self._object(entity)["namePlural"]
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            body = self._page(entity, filter_text, CAPABILITIES.max_batch, cursor)
+            yield from body["data"][plural_name]
+            info = body.get("pageInfo") or {}
+            if not info.get("hasNextPage"):
+                return
+            cursor = info.get("endCursor")
+            if not cursor or cursor in seen:
+                raise DestinationError(f"Twenty repeated a page cursor while listing {entity}.",
+                                       hint="Run the same command again; if it persists, report it with the Twenty version.")
+            seen.add(cursor)
 
     def _lookup(self, entity: str, external_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """External id -> stored record, found by deterministic id or by the external-id field."""
@@ -226,12 +250,11 @@ class TwentyDestination:
         has_field = self._field(entity, EXTERNAL_ID_FIELD) is not None
         found: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(list(external_ids), CAPABILITIES.max_batch):
-            ids = [record_id(x) for x in chunk]
-            text = _in_filter("id", ids)
-            if has_field:
-                text = f"or({text},{_in_filter(EXTERNAL_ID_FIELD, list(chunk))})"
-            records, _ = self._list(entity, text, limit=2 * len(chunk))
-            for record in records:
+            text = _in_filter("id", [record_id(x) for x in chunk])
+            safe = [x for x in chunk if _filterable(x)]
+            if has_field and safe:
+                text = f"or({text},{_in_filter(EXTERNAL_ID_FIELD, safe)})"
+            for record in self._walk(entity, text):
                 key = record.get(EXTERNAL_ID_FIELD) if record.get(EXTERNAL_ID_FIELD) in chunk else by_id.get(record["id"])
                 if key:
                     found[key] = record
@@ -305,23 +328,22 @@ class TwentyDestination:
         wanted = set(fields) if fields is not None else None
         out: dict[str, Record] = {}
         for chunk in _chunks(list(ids), CAPABILITIES.max_batch):
-            records, _ = self._list(entity, _in_filter("id", list(chunk)), limit=len(chunk))
-            out.update({str(r["id"]): flatten(r, wanted) for r in records})
+            out.update({str(r["id"]): flatten(r, wanted) for r in self._walk(entity, _in_filter("id", list(chunk)))})
         return out
 
     def count(self, entity: str, external_id_prefix: str) -> int:
         """Records of `entity` whose external id starts with the prefix."""
         if self._field(entity, EXTERNAL_ID_FIELD) is None:
             return 0
-        _, total = self._list(entity, f"{EXTERNAL_ID_FIELD}[startsWith]:{json.dumps(external_id_prefix)}", limit=1)
-        return total
+        body = self._page(entity, f'{EXTERNAL_ID_FIELD}[startsWith]:"{external_id_prefix}"', 1, None)
+        return int(body.get("totalCount") or 0)
 
     def delete(self, entity: str, ids: Sequence[str]) -> list[Outcome]:
         """Hard delete (REST DELETE without soft_delete, §1.10); already-gone ids count as deleted."""
         plural_name = self._object(entity)["namePlural"]
         outcomes: list[Outcome] = []
         for chunk in _chunks(list(ids), CAPABILITIES.max_batch):
-            records, _ = self._list(entity, _in_filter("id", list(chunk)), limit=len(chunk))
+            records = self._walk(entity, _in_filter("id", list(chunk)))
             present = {str(r["id"]): str(r.get(EXTERNAL_ID_FIELD) or "") for r in records}
             for destination_id in chunk:
                 if destination_id not in present:

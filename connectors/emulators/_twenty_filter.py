@@ -47,39 +47,35 @@ def split_top(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def parse_value(raw: str) -> Any:
-    """One filter value: "quoted", number, true/false, or a bare word."""
+def parse_value(raw: str, ftype: str) -> Any:
+    """One filter value as Twenty reads it: by the field's type, else a string with its quotes removed."""
     raw = raw.strip()
-    if raw.startswith('"'):
+    if ftype in ("NUMBER", "NUMERIC", "POSITION"):
         try:
-            return json.loads(raw)
+            return float(raw)
         except ValueError:
-            return raw.strip('"')
-    if raw in ("true", "false"):
-        return raw == "true"
-    try:
-        return int(raw)
-    except ValueError:
-        pass
-    try:
-        return float(raw)
-    except ValueError:
-        return raw
+            return raw
+    if ftype == "BOOLEAN":
+        return raw.lower() == "true"
+    if len(raw) >= 2 and raw[0] in "\"'" and raw[-1] in "\"'":
+        return raw[1:-1]
+    return raw
 
 
-def _parse_list(raw: str, fragment: str) -> list[Any]:
+def _parse_list(raw: str, op: str, ftype: str) -> list[Any]:
     raw = raw.strip()
     if not (raw.startswith("[") and raw.endswith("]")):
-        raise invalid(fragment)
-    return [parse_value(v) for v in split_top(raw[1:-1])]
+        raise FilterError(f"'filter' invalid for '{op}' operator. Received '{raw}' but array value expected "
+                          f"eg: 'field[{op}]:[value_1,value_2]'")
+    return [parse_value(v, ftype) for v in split_top(raw[1:-1])]
 
 
 def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def compile_filter(text: str, column: Callable[[str], str]) -> tuple[str, list[Any], set[str]]:
-    """SQL condition, parameters and the field paths used; `column(path)` gives a path's SQL expression."""
+def compile_filter(text: str, column: Callable[[str], tuple[str, str]]) -> tuple[str, list[Any], set[str]]:
+    """SQL condition, parameters and the field paths used; `column(path)` gives (SQL expression, field type)."""
     paths: set[str] = set()
 
     def node(expr: str) -> tuple[str, list[Any]]:
@@ -98,8 +94,8 @@ def compile_filter(text: str, column: Callable[[str], str]) -> tuple[str, list[A
             raise invalid(expr)
         path, op, raw = base.groups()
         if op not in OPERATORS:
-            raise invalid(expr)
-        sql = column(path)
+            raise FilterError(f"'filter' invalid for '{expr}', comparator {op} not in {', '.join(sorted(OPERATORS))}")
+        sql, ftype = column(path)
         paths.add(path)
         if op == "is":
             word = raw.strip().strip('"').upper()
@@ -107,13 +103,13 @@ def compile_filter(text: str, column: Callable[[str], str]) -> tuple[str, list[A
                 raise invalid(expr)
             return f"{sql} IS {'NULL' if word == 'NULL' else 'NOT NULL'}", []
         if op in ("in", "containsAny"):
-            values = _parse_list(raw, expr)
+            values = _parse_list(raw, op, ftype)
             if not values:
                 return "0", []
             if op == "in":
                 return f"{sql} IN ({', '.join('?' * len(values))})", values
             return " OR ".join(f"instr({sql}, ?) > 0" for _ in values), [json.dumps(v) for v in values]
-        value = parse_value(raw)
+        value = parse_value(raw, ftype)
         if op in _COMPARE:
             return f"{sql} {_COMPARE[op]} ?", [value]
         if op == "startsWith":

@@ -25,7 +25,6 @@ CREATE INDEX IF NOT EXISTS records_live ON records (object, deleted, seq);
 CREATE TABLE IF NOT EXISTS uniq (object TEXT, key TEXT, value TEXT, id TEXT, PRIMARY KEY (object, key, value));
 """
 
-MAX_LIMIT = 200
 SERVER_MANAGED = frozenset({"updatedAt", "deletedAt", "createdBy", "searchVector"})
 
 
@@ -317,15 +316,16 @@ class RecordStore:
         obj = self.meta.objects[name]
         fields = self._fields(obj)
 
-        def column(path: str) -> str:
+        def column(path: str) -> tuple[str, str]:
             if path == "id":
-                return "id"
+                return "id", "UUID"
             head, _, sub = path.partition(".")
             field = fields.get(head)
-            if field is None or (sub and sub not in COMPOSITES.get(field["type"], ())) or (
-                    not sub and field["type"] in COMPOSITES):
-                raise FilterError(f"field '{path}' does not exist in '{name}' object")
-            return json_column(head, sub)
+            missing = head if field is None else sub if sub and sub not in COMPOSITES.get(field["type"], ()) else None
+            if missing is not None or field is None:
+                table = f"_{name}" if obj["isCustom"] else name
+                raise FilterError(f"field '{missing}' does not exist in '{table}' object")
+            return json_column(head, sub), field["type"]
 
         where, params = "object = ?", [name]
         deleted_clause = " AND deleted = 0"

@@ -4,18 +4,26 @@ Behaviour follows reference/destinations.md §1 and its checklist §1.13. Where 
 unsure we chose, and a real server can prove us wrong through tests/contract/test_twenty.py:
 - Empty unique values (`''`) never collide in either profile: a workspace where two people
   without an email collide would be unusable, so the current build's index must exclude them.
-- `limit` above 200 is clamped to 200 (the REST max we assume); the default is 60.
-- Unknown fields in a body -> 400 `Object <name> doesn't have any "<key>" field.`; a filter on
-  an unknown field -> 400 `field '<path>' does not exist in '<name>' object` (Twenty's wording as
-  we remember it; checked against nothing better: a code search of twentyhq/twenty in our
-  corpus found no copy of the REST parser).
+- Unknown fields in a body -> 400 `Object <name> doesn't have any "<key>" field.` (our wording).
+
+Checked against twentyhq/twenty source (code search): the filter parser (`parse-base-filter`,
+`parse-filter`, `format-field-values`: values typed by the field, quotes stripped, `in` lists
+split on commas; `field '<x>' does not exist in '<table>' object`; comparator message), the
+limit parser (default 60, silently clamped to QUERY_MAX_RECORDS; `limit '<x>' is invalid.
+Should be an integer`), `object '<x>' not found. eg: companies` / `Did you mean '<plural>'?`,
+create-many (`Body must be an array`, `Input must not be empty`, per-record `Record already
+exists`) and `Maximum number of records to upsert is <QUERY_MAX_RECORDS>.`. QUERY_MAX_RECORDS
+differs between builds (60 per the reference and cloud docs; 100, 200 and 10,000 in other
+versions of the source), so it is the `batch_cap` switch (default 60) and caps list pages too.
+Newer builds answer create-many with `{"data":{"<plural>":[...]}}` instead of
+`{"data":{"create<Plural>":[...]}}`; we follow the reference and the connector reads neither.
 - Composite PATCH merges the subfields sent over the stored ones.
 - GraphQL (`/graphql`, `/metadata`) is authenticated and throttled like REST, but operations
   are not emulated: bridgework's connector speaks REST only (checklist 16/17 GraphQL parts).
 
 Switches (keyword arguments of create_app, environment BRIDGEWORK_EMULATOR_<NAME>, or
 POST /_emulator/faults with a JSON object): profile ("current" | "2025-06"), seeded (bool),
-throttle (bool), throttle_status (429 | 400), throttle_limit (tokens per bucket), fail_every
+batch_cap (60), throttle (bool), throttle_status (429 | 400), throttle_limit (tokens per bucket), fail_every
 (every Nth API request fails), fail_next (the next K fail), fail_rate + fail_seed (seeded
 share of failures), fail_status (429 | 400 | 500 | 502 | 503), slow_ms, drop_every (every
 Nth write commits, then the connection drops). GET /_emulator/state reports switches and
@@ -42,12 +50,11 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from connectors.emulators._twenty_meta import MetadataStore, default_value, stored_key, unique_column
-from connectors.emulators._twenty_records import MAX_LIMIT, RecordStore
+from connectors.emulators._twenty_records import RecordStore
 from connectors.emulators._twenty_values import ApiError, bad
 
 LOCAL_CREDENTIALS = {"BRIDGEWORK_TWENTY_API_KEY": "bw-local-twenty-api-key"}
 
-BATCH_CAP = 60
 DEFAULT_LIMIT = 60
 _API_PREFIXES = ("/rest", "/graphql", "/metadata")
 _WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
@@ -64,6 +71,7 @@ class Switches:
 
     profile: str = "current"
     seeded: bool = True
+    batch_cap: int = 60
     throttle: bool = True
     throttle_status: int = 429
     throttle_limit: int = 100
@@ -271,7 +279,9 @@ def _routes(em: TwentyEmulator) -> list[Route]:
     def object_for(plural: str) -> dict[str, Any]:
         obj = meta.plurals.get(plural)
         if obj is None:
-            raise bad(f"object '{plural}' not found")
+            singular = meta.objects.get(plural)
+            hint = f"Did you mean '{singular['namePlural']}'?" if singular else "eg: companies"
+            raise bad(f"object '{plural}' not found. {hint}")
         return obj
 
     async def create_one(request: Request) -> JSONResponse:
@@ -290,8 +300,9 @@ def _routes(em: TwentyEmulator) -> list[Route]:
             raise bad("Body must be an array")
         if not body:
             raise bad("Input must not be empty")
-        if em.switches.profile == "current" and len(body) > BATCH_CAP:
-            raise bad(f"Maximum number of records to upsert is {BATCH_CAP}.")
+        cap = em.switches.batch_cap
+        if em.switches.profile == "current" and len(body) > cap:
+            raise bad(f"Maximum number of records to upsert is {cap}.")
         if not all(isinstance(b, dict) for b in body):
             raise bad("Body must be an array of objects")
         upsert = em.switches.profile == "current" and request.query_params.get("upsert") == "true"
@@ -301,10 +312,10 @@ def _routes(em: TwentyEmulator) -> list[Route]:
     async def list_records(request: Request) -> JSONResponse:
         obj = object_for(request.path_params["plural"])
         q = request.query_params
-        try:
-            limit = min(MAX_LIMIT, max(0, int(q.get("limit", DEFAULT_LIMIT))))
-        except ValueError:
-            raise bad("limit must be an integer") from None
+        raw = q.get("limit") or str(DEFAULT_LIMIT)
+        if not raw.isdigit():
+            raise bad(f"limit '{raw}' is invalid. Should be an integer")
+        limit = min(int(raw), em.switches.batch_cap)  # QUERY_MAX_RECORDS caps pages and batches alike
         page = records.list(obj["nameSingular"], filter_text=q.get("filter"), limit=limit,
                             starting_after=q.get("starting_after"))
         return JSONResponse({"data": {obj["namePlural"]: page["records"]}, "pageInfo": page["pageInfo"],
