@@ -41,6 +41,8 @@ _SCALAR_TYPES: dict[str, FieldType] = {
     "RAW_JSON": "json", "ARRAY": "json",
 }
 _SKIPPED = frozenset({"position", "searchVector", "deletedAt", "createdBy"})
+# Server-managed keys a read() returns that must never go back in a write (restoring a before-image).
+_UNWRITABLE = _SKIPPED | {"id", "updatedAt", MODIFIED_AT}
 _READONLY = frozenset({"id", "updatedAt"})
 
 
@@ -101,6 +103,8 @@ def nest(values: Mapping[str, Any], obj: Mapping[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for key, value in values.items():
         head, _, sub = key.partition(".")
+        if head in _UNWRITABLE:
+            continue
         value = wire_value(value)
         if sub:
             if value is None and sub not in _NULLABLE_SUBFIELDS:
@@ -168,7 +172,8 @@ def same(stored: Record, values: Mapping[str, Any]) -> bool:
 
 
 _RULES: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"duplicate entry for (\w+)|duplicate key value"), "duplicate",
+    (re.compile(r"duplicate entry for (\w+)|duplicate key value|duplicate entry was detected|"
+                r"Please set a unique one|unique constraint", re.I), "duplicate",
      "{entity}: another record in Twenty already holds this unique value{where}."),
     (re.compile(r"^Record already exists"), "duplicate_id", "{entity}: a record with this id already exists."),
     (re.compile(r"^Invalid country code"), "invalid_phone_country", "{entity}: the phone country code is not an ISO country."),

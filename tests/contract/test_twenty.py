@@ -190,9 +190,11 @@ def test_update_writes_and_moves_modified_time(dest: TwentyDestination, server: 
     assert changed.action == "update"
     new = dest.read("person", [created.destination_id])[created.destination_id]
     assert new["city"] == "York" and new[MODIFIED_AT] != old[MODIFIED_AT]
-    restored = dest.update("person", created.destination_id, {"city": "Leeds"})
-    assert restored.action == "update"
-    assert dest.read("person", [created.destination_id])[created.destination_id]["city"] == "Leeds"
+    restored = dest.update("person", created.destination_id, old)  # a before-image, as rollback sends it
+    assert restored.action == "update" and restored.external_id == f"bw:{TAG}:patient:upd"
+    after = dest.read("person", [created.destination_id])[created.destination_id]
+    assert {k: v for k, v in after.items() if k not in ("updatedAt", MODIFIED_AT)} == \
+        {k: v for k, v in old.items() if k not in ("updatedAt", MODIFIED_AT)}
 
 
 def test_delete_is_hard(dest: TwentyDestination, server: Server) -> None:
