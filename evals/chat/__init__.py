@@ -1,0 +1,1 @@
+"""Chat eval: questions over demo workspaces in known states, answers checked automatically."""
