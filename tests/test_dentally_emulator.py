@@ -5,6 +5,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,7 @@ import pytest
 
 from connectors.emulators._dentally_fixture import write_practice
 from connectors.emulators.dentally import LOCAL_CREDENTIALS, create_app
-from connectors.emulators.serve import RunningServer, start_in_thread
+from connectors.emulators.serve import RunningServer, free_port, start_in_thread
 from connectors.sources._dentally_catalog import RESOURCES, TYPES
 
 TOKEN = LOCAL_CREDENTIALS["BRIDGEWORK_DENTALLY_TOKEN"]
@@ -217,3 +220,24 @@ def test_missing_state_generates_a_demo_practice(tmp_path: Path) -> None:
     finally:
         running.stop()
     assert body["meta"]["total_count"] == 200 and state.stat().st_size > 0
+
+
+def test_bridgework_emulate_dentally_serves_a_practice(practice: Path) -> None:
+    port = free_port()
+    command = [sys.executable, "-c", "from ui.cli import main; main()", "emulate", "dentally",
+               "--port", str(port), "--state", str(practice)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/v1/sites", headers={"Authorization": f"Bearer {TOKEN}"})
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, "the emulator did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200 and response.json()["meta"]["total_count"] == 2
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert f"BRIDGEWORK_DENTALLY_TOKEN={TOKEN}" in output

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from connectors.base import Source
 from connectors.emulators._dentally_fixture import write_practice
 from connectors.emulators.dentally import LOCAL_CREDENTIALS, create_app
 from connectors.emulators.serve import RunningServer, free_port, serving, start_in_thread
@@ -192,6 +193,7 @@ def test_site_filter(server: RunningServer, practice: Path) -> None:
 
 
 def test_introspect(source: DentallySource) -> None:
+    assert isinstance(source, Source)
     schema = source.introspect()
     assert schema.system == "dentally"
     patients = schema.entity("patients")

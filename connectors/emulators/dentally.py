@@ -166,7 +166,7 @@ class DentallyEmulator:
         return JSONResponse(
             {
                 spec.name: self.store.page(query),
-                "meta": {"page": page, "per_page": per_page, "total_count": total, "total_pages": math.ceil(total / per_page)},
+                "meta": {"page": page, "total_count": total, "total_pages": math.ceil(total / per_page)},
             }
         )
 

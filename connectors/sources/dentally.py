@@ -314,15 +314,15 @@ class DentallySource:
         """Every resource with its reference fields, record count and (masked) value profiles."""
         entities = []
         for spec in RESOURCES:
-            sample = self._sample(spec)
+            sample = self._sample(spec, self.profile_sample if profile else 1)
             if sample is None:
                 continue
             raws, total = sample
             entities.append(self._entity(spec, raws, total, profile))
         return Schema(system=self.name, entities=tuple(entities), version="v1")
 
-    def _sample(self, spec: ResourceSpec) -> tuple[list[Raw], int] | None:
-        """Up to `profile_sample` records and the total count; None when the resource is not served."""
+    def _sample(self, spec: ResourceSpec, size: int) -> tuple[list[Raw], int] | None:
+        """The first page, then more up to `size` records, and the total count; None when not served."""
         if spec.single:
             raw = self._one(spec, "")
             return ([raw], 1) if raw is not None else None
@@ -332,17 +332,17 @@ class DentallySource:
         raws: list[Raw] = []
         total = 0
         page = 1
-        while len(raws) < self.profile_sample:
+        while True:
             body = self._get(spec.name, {**params, "page": page}, missing_ok=True)
             if body is None:
                 return None
             records = body.get(spec.name) or []
             total = int((body.get("meta") or {}).get("total_count", len(records)))
             raws.extend(records)
-            if len(records) < MAX_PER_PAGE:
+            if len(records) < MAX_PER_PAGE or len(raws) >= size:
                 break
             page += 1
-        return raws[: self.profile_sample], total
+        return raws[: max(size, MAX_PER_PAGE)], total
 
     def _entity(self, spec: ResourceSpec, raws: list[Raw], total: int, profile: bool) -> Entity:
         present: set[str] = set()
