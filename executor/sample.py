@@ -11,8 +11,7 @@ from executor.diff import SILENT, FieldDiff, diff_record
 from executor.load import Progress
 from executor.run import RunReport, execute
 from executor.session import Session
-from executor.staging import Stager, active_fields, key_fields, read_all, source_id_of, target_name
-from executor.unique import _Echo
+from executor.staging import Echo, Stager, active_fields, key_fields, read_all, source_id_of, target_name
 from mapper.spec import EntityMap
 
 _FETCH = 500
@@ -77,7 +76,7 @@ def select(session: Session, n: int) -> dict[str, set[str]]:
             if any(str(record.get(link)) in chosen[root.id] for link in links):
                 chosen[em.id].add(source_id_of(record, em_keys))
     stager = Stager(session.spec, session.source_name, session.source_schema, session.destination_schema,
-                    lambda _: _Echo())
+                    lambda _: Echo())
     by_id = {em.id: em for em in maps}
     frontier = {m: set(ids) for m, ids in chosen.items()}
     while any(frontier.values()):

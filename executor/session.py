@@ -8,7 +8,7 @@ from typing import Any
 
 from connectors.base import Destination, Source
 from executor.ledger import Ledger, open_ledger
-from executor.staging import Stager, entity_order
+from executor.staging import Stager, entity_order, read_all
 from executor.workspace import Workspace
 from mapper.schema import Schema
 from mapper.spec import EntityMap, MappingSpec
@@ -94,7 +94,8 @@ class Session:
     def stager(self) -> Stager:
         """A Stager whose relations resolve through this ledger."""
         return Stager(self.spec, self.source_name, self.source_schema, self.destination_schema, self.lookup,
-                      self.aliases, self.demotions, self.ws.settings.destination.kind)
+                      self.aliases, self.demotions, self.ws.settings.destination.kind,
+                      lambda em: read_all(self.source, em.source))
 
     def demotions(self, map_id: str) -> Mapping[str, list[tuple[str, str | None]]]:
         """Records of a map that give up a shared unique value (computed once per session)."""

@@ -24,6 +24,8 @@ StagedState = Literal["ready", "skipped", "rejected"]
 _CREATED = re.compile(r"^(create_?date(time)?|created_?(at|on|date)|date_?created|entry_?date(time)?)$", re.I)
 _UPDATED = re.compile(r"^(auto_?modified_?timestamp|modified_?(at|date|on)|updated_?(at|on)|last_?modified)$", re.I)
 PARTIAL = "partial:"
+PENDING = "\x00pending"
+"""A same-map reference that will load later in this pass: left out now, filled by the second pass."""
 PAGE_SIZE = 2000
 
 Lookup = Callable[[str], Mapping[str, str]]
@@ -117,9 +119,11 @@ class Stager:
     def __init__(self, spec: MappingSpec, source_name: str, source_schema: Schema | None,
                  destination_schema: Schema | None, lookup: Lookup, aliases: Lookup | None = None,
                  demote: Callable[[str], Mapping[str, list[tuple[str, str | None]]]] | None = None,
-                 kind: str | None = None) -> None:
+                 kind: str | None = None, prescan: Callable[[EntityMap], Iterable[Mapping[str, Any]]] | None = None) -> None:
         self.spec = spec
         self.kind = kind
+        self.prescan = prescan
+        self._ready: dict[str, set[str]] = {}
         self.aliases = aliases
         self.demote = demote
         self.source_name = source_name
@@ -146,6 +150,22 @@ class Stager:
                 out[name] = column
         return out
 
+    def self_ready(self, em: EntityMap) -> set[str] | None:
+        """Source ids of a self-referencing map that will load (a reference outside this set is an orphan)."""
+        if self.prescan is None or not any(fm.kind == "relation" and fm.lookup == em.id for fm in active_fields(em)):
+            return None
+        if em.id not in self._ready:
+            echo = Stager(self.spec, self.source_name, self.source_schema, self.destination_schema,
+                          lambda _: Echo(), self.aliases)
+            merged = self.aliases(em.id) if self.aliases is not None else {}
+            refs = {s.source_id: [merged.get(r, r) for m, r in s.references if m == em.id]
+                    for s in echo.stage(em, self.prescan(em)) if s.state == "ready"}
+            while bad := [sid for sid, targets in refs.items() if any(t not in refs for t in targets)]:
+                for sid in bad:
+                    del refs[sid]
+            self._ready[em.id] = set(refs)
+        return self._ready[em.id]
+
     def stage(self, em: EntityMap, records: Iterable[Mapping[str, Any]], *, final: bool = False) -> Iterator[Staged]:
         """Stage every record of one entity map, in the order given (`final`: the map's second pass)."""
         keys = key_fields(em, self.source_schema)
@@ -157,6 +177,9 @@ class Stager:
                    for fm in fields}
         lookups = {fm.lookup: self.lookup(fm.lookup) for fm in fields if fm.kind == "relation" and fm.lookup}
         merged = self.aliases(em.id) if self.aliases is not None else {}
+        ready = self.self_ready(em)
+        if ready is not None:
+            lookups = {**lookups, em.id: _Orphans(lookups[em.id], ready, merged)}
         moves = self.demote(em.id) if self.demote is not None else {}
         for record in records:
             sid = source_id_of(record, keys)
@@ -203,7 +226,8 @@ class Stager:
                     refs.append((fm.lookup, ref))
                     hashed[name] = f"ref:{ref}"
                     dest_id = lookups[fm.lookup].get(ref)
-                    if dest_id is None and fm.lookup == em.id and not final:
+                    if dest_id == PENDING or (dest_id is None and fm.lookup == em.id and not final
+                                              and not isinstance(lookups[fm.lookup], _Orphans)):
                         if ref == sid:
                             hashed[name] = "ref:self"
                         partial = True  # same map, not loaded yet: the second pass fills it in
@@ -224,6 +248,46 @@ class Stager:
         digest = content_hash(hashed)
         return Staged(em.id, sid, ext, "ready", values, (PARTIAL + digest) if partial else digest,
                       warnings=tuple(warnings), references=tuple(refs), source=record)
+
+
+class Echo(Mapping[str, str]):
+    """A lookup that resolves every source id to itself (for passes where relations do not matter)."""
+
+    def __getitem__(self, key: str) -> str:
+        return key
+
+    def get(self, key: str, default: Any = None) -> str:  # type: ignore[override]
+        return key
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+class _Orphans(Mapping[str, str]):
+    """A same-map lookup: loaded ids resolve; ids that will load later are 'pending'; the rest are missing."""
+
+    def __init__(self, loaded: Mapping[str, str], ready: set[str], merged: Mapping[str, str]) -> None:
+        self.loaded, self.ready, self.merged = loaded, ready, merged
+
+    def __getitem__(self, key: str) -> str:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        if key in self.loaded:
+            return self.loaded[key]
+        return PENDING if self.merged.get(key, key) in self.ready else default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.loaded)
+
+    def __len__(self) -> int:
+        return len(self.loaded)
 
 
 def move_shared(s: Staged, moves: list[tuple[str, str | None]]) -> Staged:

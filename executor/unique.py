@@ -7,10 +7,9 @@ others to the sibling "additional" field when the destination has one (Twenty
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from executor.staging import active_fields, read_all, target_name
+from executor.staging import Echo, active_fields, read_all, target_name
 from mapper.spec import EntityMap
 
 if TYPE_CHECKING:
@@ -18,22 +17,6 @@ if TYPE_CHECKING:
 
 Demotion = tuple[str, str | None]
 """(unique field, sibling field that carries the value instead, or None)."""
-
-
-class _Echo(Mapping[str, str]):
-    """A lookup that resolves every source id to itself (relations do not matter here)."""
-
-    def __getitem__(self, key: str) -> str:
-        return key
-
-    def get(self, key: str, default: Any = None) -> str:  # type: ignore[override]
-        return key
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
 
 
 def _sibling(name: str, dest_fields: set[str]) -> str | None:
@@ -48,7 +31,7 @@ def demotions(session: Session, em: EntityMap) -> dict[str, list[Demotion]]:
     from executor.staging import Stager
 
     stager = Stager(session.spec, session.source_name, session.source_schema, session.destination_schema,
-                    lambda _: _Echo(), session.aliases)
+                    lambda _: Echo(), session.aliases)
     dest = stager.dest_entity(em)
     if dest is None:
         return {}
