@@ -153,6 +153,9 @@ class OdooDestination:
     # -- writes -----------------------------------------------------------
     def upsert(self, entity: str, records: Sequence[DestRecord]) -> list[Outcome]:
         """Write the records whose external id exists (skipping unchanged ones), create the rest in one call."""
+        cap = self.capabilities.max_batch
+        if len(records) > cap:
+            return [o for start in range(0, len(records), cap) for o in self.upsert(entity, records[start : start + cap])]
         outcomes: dict[int, Outcome] = {}
         first: dict[str, int] = {}
         for index, record in enumerate(records):

@@ -111,7 +111,7 @@ def declarations() -> list[ModelDef]:
             m2o("parent_id", "res.partner", "Related Company", index=True),
             _f("child_ids", "one2many", "Contact", relation="res.partner", relation_field="parent_id"),
             char("email", "Email"), char("phone", "Phone"), char("mobile", "Mobile"),
-            char("street", "Street"), char("street2", "Street2"), char("zip", "Zip", size=24), char("city", "City"),
+            char("street", "Street"), char("street2", "Street2"), char("zip", "Zip"), char("city", "City"),
             m2o("state_id", "res.country.state", "State", on_delete="restrict"),
             m2o("country_id", "res.country", "Country", on_delete="restrict"),
             char("ref", "Reference", index=True), char("vat", "Tax ID", index=True), char("function", "Job Position"),

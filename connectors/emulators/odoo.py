@@ -59,6 +59,7 @@ class FaultSwitches:
     limit_time_real: float = 120.0
     login_cooldown_after: int = 5
     login_cooldown_seconds: float = 60.0
+    only_method: str = ""  # when set, only calls of this method count and fail
 
     @classmethod
     def build(cls, overrides: dict[str, Any]) -> FaultSwitches:
@@ -117,6 +118,7 @@ class OdooEmulator:
         self.store = OdooStore(state_path)
         self.switches = switches
         self.calls = 0
+        self.methods: dict[str, int] = {}
         self.login_failures = 0
         self.last_failure = 0.0
         with self.store.transaction():
@@ -158,6 +160,7 @@ class OdooEmulator:
             except (ValueError, TypeError) as exc:
                 return 400, "application/json", json.dumps({"error": str(exc)}), {}
             self.calls = 0
+            self.methods = {}
             return 200, "application/json", json.dumps(self.state()), {}
         if method == "POST" and path.startswith("/xmlrpc/"):
             legacy = not path.startswith("/xmlrpc/2/")
@@ -174,13 +177,19 @@ class OdooEmulator:
     def state(self) -> dict[str, Any]:
         """Switches, the call counter and record counts per model (GET /_emulator/state)."""
         counts = {name: self.store.q(f"SELECT COUNT(*) FROM {m.table}")[0][0] for name, m in sorted(self.store.models.items())}
-        return {"calls": self.calls, "switches": asdict(self.switches), "counts": counts, "state_path": str(self.store.path)}
+        return {"calls": self.calls, "methods": self.methods, "switches": asdict(self.switches), "counts": counts,
+                "state_path": str(self.store.path)}
 
     # -- faults -----------------------------------------------------------
-    async def _data_call(self, run: Any) -> Any:
+    async def _data_call(self, model: str, method: str, run: Any) -> Any:
         """Apply the fault switches around one data call; `run(commit)` does the work."""
+        label = f"{model}.{method}"
+        self.methods[label] = self.methods.get(label, 0) + 1
+        s = self.switches
+        if s.only_method and method != s.only_method:
+            return run(True)
         self.calls += 1
-        call, s = self.calls, self.switches
+        call = self.calls
         if s.hit(s.fail_every, call):
             raise _HTTPFailure(s.fail_status)
         if s.hit(s.slow_every, call):
@@ -239,6 +248,11 @@ class OdooEmulator:
             return VERSION["server_version"]
         raise NameError(f"Method not available {method}")
 
+    @staticmethod
+    def _target(params: Any) -> tuple[str, str]:
+        """(model, method) of an execute/execute_kw call, for counters and `only_method`."""
+        return (str(params[3]), str(params[4])) if len(params) > 4 else ("", "")
+
     def object_runner(self, method: str, params: list[Any]) -> Any:
         """A closure running execute/execute_kw with commit on or off."""
         if method not in ("execute_kw", "execute"):
@@ -259,7 +273,7 @@ class OdooEmulator:
         try:
             params, method = xmlrpc.client.loads(body)
             if service == "object":
-                result = await self._data_call(self.object_runner(method or "", list(params)))
+                result = await self._data_call(*self._target(params), self.object_runner(method or "", list(params)))
             else:
                 result = self.dispatch(service, method or "", list(params))
             return 200, content, xmlrpc.client.dumps((_clean(result),), methodresponse=True, allow_none=False), {}
@@ -292,7 +306,7 @@ class OdooEmulator:
             params = request.get("params") or {}
             service, method, args = params.get("service"), params.get("method"), list(params.get("args") or [])
             if service == "object":
-                result = await self._data_call(self.object_runner(method, args))
+                result = await self._data_call(*self._target(args), self.object_runner(method, args))
             else:
                 result = self.dispatch(service, method, args)
             return 200, content, json.dumps({"jsonrpc": "2.0", "id": request_id, "result": result}), {}
@@ -333,7 +347,7 @@ class OdooEmulator:
             return self._json2_error(400, "werkzeug.exceptions.BadRequest", "could not parse the body, expecting a json object")
         uid = int(rows[0][0])
         try:
-            result = await self._data_call(lambda commit: json2(self.store, uid, parts[0], parts[1], payload, commit))
+            result = await self._data_call(parts[0], parts[1], lambda commit: json2(self.store, uid, parts[0], parts[1], payload, commit))
             return 200, content, json.dumps(result), {}
         except _HTTPFailure as failure:
             return failure.response()
