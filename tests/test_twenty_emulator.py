@@ -204,12 +204,17 @@ def test_throttle_buckets_and_switchable_status() -> None:
         last = api.get("/rest/companies")
         assert last.status_code == 429 and "retry-after" not in last.headers
         assert last.json()["messages"] == ["Limit reached (100 tokens per 60000 ms)"]
+        graphql = api.post("/graphql", json={"query": "mutation { destroyPerson(id: \"x\") { id } }"})
+        assert graphql.status_code == 200 and graphql.json()["errors"][0]["message"].startswith("Limit reached")
         api.switch(throttle_status=400)
         assert api.get("/rest/companies").status_code == 400
         api.post("/_emulator/clock", json={"advance": 60})
         assert api.get("/rest/companies").status_code == 200
     for old in _serve(profile="2025-06"):
         assert {old.get("/rest/companies", params={"limit": 1}).status_code for _ in range(120)} == {200}
+        answers = [old.post("/graphql", json={"query": "{ x }"}).json() for _ in range(501)]
+        assert answers[499]["errors"][0]["message"] != "Too many requests."
+        assert answers[500] == {"errors": [{"message": "Too many requests."}]}
 
 
 def test_fault_switches_are_deterministic(api: Api) -> None:
@@ -248,3 +253,20 @@ def test_auth_required_everywhere(api: Api) -> None:
         assert httpx.get(api.url + path).status_code == 401
     assert httpx.post(api.url + "/graphql", json={}, headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert httpx.post(api.url + "/metadata", json={}).status_code == 401
+
+
+def test_graphql_upsert_and_destroy(api: Api) -> None:
+    person = new_person(api, emails={"primaryEmail": "gql@x.io"}, city="A")
+    mutation = "mutation M($data: [PersonCreateInput!]!) { createPeople(data: $data, upsert: true) { id city } }"
+    body = api.ok("POST", "/graphql", json={"query": mutation, "variables": {"data": [
+        {"emails": {"primaryEmail": "gql@x.io"}, "city": "B"}, {"emails": {"primaryEmail": "gql2@x.io"}}]}})
+    first, second = body["data"]["createPeople"]
+    assert first["id"] == person["id"] and first["city"] == "B" and second["id"] != person["id"]
+    plain = "mutation { createPerson(data: {emails: {primaryEmail: \"x\"}}) { id } }"
+    assert "errors" in api.ok("POST", "/graphql", json={"query": plain})  # object literals are not parsed
+    dup = api.ok("POST", "/graphql", json={"query": "mutation M($d: PersonCreateInput) { createPerson(data: $d) { id } }",
+                                          "variables": {"d": {"emails": {"primaryEmail": "gql@x.io"}}}})
+    assert dup["errors"][0]["message"] == "Duplicate Emails. Please set a unique one."
+    gone = api.ok("POST", "/graphql", json={"query": f'mutation {{ destroyPerson(id: "{person["id"]}") {{ id }} }}'})
+    assert gone["data"]["destroyPerson"]["id"] == person["id"]
+    assert api.refused("GET", f"/rest/people/{person['id']}") == "Record not found"

@@ -120,10 +120,12 @@ class RecordStore:
 
     def _duplicate(self, obj: dict[str, Any], column: str) -> ApiError:
         index = "IDX_UNIQUE_" + hashlib.sha1(f"{obj['nameSingular']}.{column}".encode()).hexdigest()[:27]
+        label = next((f["label"] for f in obj["fields"] if f.get("isUnique") and unique_column(f)[1] == column), column)
+        graphql = f"Duplicate {label}. Please set a unique one."  # GraphQL wording (reference §1.5)
         if self.profile == "2025-06":
-            return bad(f'duplicate key value violates unique constraint "{index}"')
-        return bad(f'A duplicate entry for {column} was found. This is not allowed. '
-                   f'Details: unique constraint "{index}" was violated')
+            return ApiError(400, f'duplicate key value violates unique constraint "{index}"', graphql_message=graphql)
+        return ApiError(400, f'A duplicate entry for {column} was found. This is not allowed. '
+                             f'Details: unique constraint "{index}" was violated', graphql_message=graphql)
 
     def _check_unique(self, obj: dict[str, Any], docs: list[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
         name = obj["nameSingular"]

@@ -16,11 +16,13 @@ from connectors.emulators._twenty_schema import COMPOSITES, composite_default
 class ApiError(Exception):
     """A response the real server gives instead of data: status, messages and error class name."""
 
-    def __init__(self, status: int, message: str, error: str = "BadRequestException") -> None:
+    def __init__(self, status: int, message: str, error: str = "BadRequestException",
+                 graphql_message: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.error = error
+        self.graphql_message = graphql_message or message
 
     def body(self) -> dict[str, Any]:
         """The REST error body (reference §1.9)."""

@@ -18,8 +18,9 @@ versions of the source), so it is the `batch_cap` switch (default 60) and caps l
 Newer builds answer create-many with `{"data":{"<plural>":[...]}}` instead of
 `{"data":{"create<Plural>":[...]}}`; we follow the reference and the connector reads neither.
 - Composite PATCH merges the subfields sent over the stored ones.
-- GraphQL (`/graphql`, `/metadata`) is authenticated and throttled like REST, but operations
-  are not emulated: bridgework's connector speaks REST only (checklist 16/17 GraphQL parts).
+- GraphQL (`/graphql`, `/metadata`) is authenticated and throttled like REST (throttle errors in
+  `errors[]`); `/graphql` understands only the root mutations of checklist item 17
+  (_twenty_graphql.py). bridgework's connector speaks REST only.
 
 Switches (keyword arguments of create_app, environment BRIDGEWORK_EMULATOR_<NAME>, or
 POST /_emulator/faults with a JSON object): profile ("current" | "2025-06"), seeded (bool),
@@ -49,6 +50,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
+from connectors.emulators._twenty_graphql import execute
 from connectors.emulators._twenty_meta import MetadataStore, default_value, stored_key, unique_column
 from connectors.emulators._twenty_records import RecordStore
 from connectors.emulators._twenty_values import ApiError, bad
@@ -235,6 +237,10 @@ class Gate:
         message = em.throttle_error()
         if message is not None:
             em.counters["throttled"] += 1
+            if not path.startswith("/rest"):  # GraphQL reports the throttle in errors[] (reference §1.8)
+                body = {"errors": [{"message": message, "extensions": {"code": "LIMIT_REACHED"}}]}
+                await JSONResponse(body)(scope, receive, send)
+                return
             status = em.switches.throttle_status
             error = "TooManyRequestsException" if status == 429 else "BadRequestException"
             await _error(status, error, message)(scope, receive, send)
@@ -406,9 +412,14 @@ def _routes(em: TwentyEmulator) -> list[Route]:
             em.graphql_calls = [t for t in em.graphql_calls if now - t < 100] + [now]
             if len(em.graphql_calls) > 500:
                 return JSONResponse({"errors": [{"message": "Too many requests."}]})
-        return JSONResponse({"errors": [{"message": "The Twenty emulator serves the REST API only; "
-                                                    "GraphQL operations are not emulated.",
-                                         "extensions": {"code": "NOT_IMPLEMENTED"}}]})
+        if request.url.path == "/metadata":
+            return JSONResponse({"errors": [{"message": "The metadata GraphQL API is not emulated; use /rest/metadata.",
+                                             "extensions": {"code": "NOT_IMPLEMENTED"}}]})
+        try:
+            body = json.loads(await request.body() or b"null")
+        except ValueError:
+            body = None
+        return JSONResponse(execute(records, body, profile=em.switches.profile, batch_cap=em.switches.batch_cap))
 
     async def faults(request: Request) -> JSONResponse:
         if request.method == "POST":
