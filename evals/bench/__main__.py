@@ -9,6 +9,7 @@ import sys
 AREAS: dict[str, str] = {
     "twenty": "evals.bench.twenty",
     "dentally": "evals.bench.dentally",
+    "odoo": "evals.bench.odoo",
 }
 
 
