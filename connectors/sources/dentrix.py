@@ -1,0 +1,430 @@
+"""Dentrix as a source: G-series over ODBC, Enterprise over SQL Server, a SQLite copy or CSV exports.
+
+Settings ([source] in bridgework.toml), one of:
+  path      a SQLite file in the Dentrix layout, or a folder of CSV exports named after the
+            tables (patient.csv, appt.csv, ...; cp1252 unless they decode as UTF-8)
+  url       any SQLAlchemy URL (Dentrix Enterprise on SQL Server; SQLite for tests)
+  odbc_env  name of an environment variable holding the ODBC connection string that the
+            Dentrix Developer Program issued (it contains PWD, so never the file)
+For kind "demo", `path` is relative to the workspace and the practice is regenerated from
+`patients`/`sites`/`seed` when the file is missing.
+
+Records are normalised from the catalogue (`_dentrix_catalogue`): char columns trimmed,
+'' and the 0s that mean "none" become None, money Decimal, dates date, timestamps datetime,
+bit columns bool. Appointments gain `start_datetime` (apptdate + timehr + timemin); tables
+with a composite key gain `rowkey` ("part:part"), their source id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from connectors.base import Page, Record
+from connectors.sources._dentrix_catalogue import REQUIRED_TABLES, TABLE_INDEX, TABLES, Column, Table
+from connectors.sources._dentrix_sql import (
+    AlchemyDatabase, Database, OdbcDatabase, SqliteDatabase, count_query, fetch_query, page_query,
+)
+from mapper.errors import ConfigError, SourceError
+from mapper.profile import profile_records
+from mapper.schema import Entity, Field, FieldType, Schema
+
+START = "start_datetime"
+ROWKEY = "rowkey"
+_CENT = Decimal("0.01")
+_EMPTY_DATES = {"", "1899-12-30", "1900-01-01", "0001-01-01"}
+_FETCH_CHUNK = 200
+_NATIVE_TYPES: tuple[tuple[str, FieldType], ...] = (
+    ("BIT", "bool"), ("BOOL", "bool"), ("INT", "int"), ("MONEY", "money"), ("DEC", "decimal"), ("NUM", "decimal"),
+    ("REAL", "decimal"), ("FLOA", "decimal"), ("DOUB", "decimal"), ("DATETIME", "datetime"), ("TIMESTAMP", "datetime"),
+    ("DATE", "date"), ("TEXT", "text"), ("CLOB", "text"),
+)
+
+__all__ = ["DentrixSource", "from_settings"]
+
+
+# -- value normalisers (called from the generated row converters) ------------------------------
+def _cell(value: Any) -> Any:
+    """A value of a column the catalogue does not know: trimmed text, Decimal for floats."""
+    if value.__class__ is str:
+        return value.strip() or None
+    if isinstance(value, bytes):
+        return value.decode("cp1252").strip() or None
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+def _int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip() or "x")
+    except ValueError:
+        try:
+            return int(Decimal(str(value).strip()))
+        except InvalidOperation:
+            return None
+
+
+def _bool(value: Any) -> bool | None:
+    number = _int(value)
+    return None if number is None else number != 0
+
+
+def _date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return None if value.isoformat() in _EMPTY_DATES else value
+    text = str(value).strip()[:10]
+    if text in _EMPTY_DATES:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        try:
+            return datetime.strptime(text, "%m/%d/%Y").date()
+        except ValueError:
+            return None
+
+
+def _datetime(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return None if value.date().isoformat() in _EMPTY_DATES else value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    text = str(value).strip()
+    if text[:10] in _EMPTY_DATES:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        day = _date(text)
+        return None if day is None else datetime.combine(day, time())
+
+
+def _money(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        return Decimal(repr(value)).quantize(_CENT)
+    try:
+        return Decimal(str(value).strip().replace("$", "").replace(",", "")).quantize(_CENT)
+    except InvalidOperation:
+        return None
+
+
+def _start(day: Any, hour: Any, minute: Any) -> datetime | None:
+    start = _date(day)
+    if start is None:
+        return None
+    h, m = _int(hour) or 0, _int(minute) or 0
+    return datetime(start.year, start.month, start.day, min(h, 23), min(m, 59))
+
+
+_HELPERS = {"_cell": _cell, "_int": _int, "_bool": _bool, "_date": _date, "_datetime": _datetime, "_money": _money, "_start": _start}
+
+
+def _expression(col: Column | None, i: int) -> str:
+    """Python source normalising r[i] for one column (fast paths inline)."""
+    if col is None:
+        return f"_cell(r[{i}])"
+    kind = col.kind
+    if kind in ("char", "text"):
+        return f"((v.strip() or None) if (v := r[{i}]).__class__ is str else _cell(v))"
+    if kind in ("int", "code"):
+        expr = f"(v if (v := r[{i}]).__class__ is int else _int(v))"
+        return f"({expr} or None)" if col.zero_is_missing else expr
+    if kind == "bit":
+        return f"((v != 0) if (v := r[{i}]).__class__ is int else _bool(v))"
+    return {"date": f"_date(r[{i}])", "datetime": f"_datetime(r[{i}])", "money": f"_money(r[{i}])"}[kind]
+
+
+def _compile_converter(table: Table | None, columns: Sequence[str], key: Sequence[str]) -> Callable[[Sequence[Any]], Record]:
+    """A function turning one database row into a normalised record.
+
+    Generated once per table as straight-line code: a per-value loop over converter
+    functions costs several times more, and extraction speed is what a migration waits on.
+    """
+    items = [f"{name!r}: {_expression(table.column(name) if table else None, i)}" for i, name in enumerate(columns)]
+    body = "{" + ", ".join(items) + "}"
+    lines = ["def convert(r):", f"    d = {body}"]
+    if table is not None and table.name == "appt" and {"apptdate", "timehr", "timemin"} <= set(columns):
+        lines.append(f"    d[{START!r}] = _start(d['apptdate'], d['timehr'], d['timemin'])")
+    if len(key) > 1:
+        lines.append(f"    d[{ROWKEY!r}] = " + " + ':' + ".join(f"str(d[{k!r}] if d[{k!r}] is not None else 0)" for k in key))
+    lines.append("    return d")
+    namespace: dict[str, Any] = dict(_HELPERS)
+    exec("\n".join(lines), namespace)  # noqa: S102 - source built from catalogue names only
+    converter: Callable[[Sequence[Any]], Record] = namespace["convert"]
+    return converter
+
+
+@dataclass(frozen=True, slots=True)
+class _TableInfo:
+    """One readable table: its columns in database order, key and row converter."""
+
+    name: str
+    columns: tuple[str, ...]
+    native: tuple[str, ...]
+    known: Table | None
+    key: tuple[str, ...]
+    convert: Callable[[Sequence[Any]], Record]
+
+    @property
+    def id_field(self) -> str | None:
+        """The record field that holds the source id."""
+        if not self.key:
+            return None
+        return self.key[0] if len(self.key) == 1 else ROWKEY
+
+
+class DentrixSource:
+    """A Dentrix practice database, read only."""
+
+    name = "dentrix"
+
+    def __init__(self, db: Database, *, label: str, cleanup: Callable[[], None] | None = None) -> None:
+        self.db = db
+        self.label = label
+        self._cleanup = cleanup
+        self._info: dict[str, _TableInfo] | None = None
+
+    # -- catalogue ---------------------------------------------------------------------------
+    def _tables(self) -> dict[str, _TableInfo]:
+        if self._info is not None:
+            return self._info
+        present = {t.lower(): t for t in self.db.tables() if not t.lower().startswith(("_bw_", "sqlite_"))}
+        missing = [t for t in REQUIRED_TABLES if t not in present]
+        if missing:
+            raise SourceError(
+                f"{self.label} is not a Dentrix database: table(s) {', '.join(missing)} missing.",
+                hint="Point the source at the Dentrix database (or the folder of its CSV exports) and run again.",
+            )
+        ordered = [t.name for t in TABLES if t.name in present] + sorted(n for n in present if n not in TABLE_INDEX)
+        info = {}
+        for name in ordered:
+            cols = self.db.columns(present[name])
+            columns = tuple(c.lower() for c, _ in cols)
+            known = TABLE_INDEX.get(name)
+            key = known.key if known and set(known.key) <= set(columns) else ()
+            info[name] = _TableInfo(name, columns, tuple(t for _, t in cols), known, key, _compile_converter(known, columns, key))
+        self._info = info
+        return info
+
+    def _table(self, entity: str) -> _TableInfo:
+        tables = self._tables()
+        if entity not in tables:
+            raise SourceError(f"The Dentrix source has no entity '{entity}'.", hint="Run bridgework introspect to list them.")
+        return tables[entity]
+
+    # -- Source ------------------------------------------------------------------------------
+    def count(self, entity: str) -> int:
+        """Rows in the table now."""
+        info = self._table(entity)
+        return int(self.db.rows(count_query(info.name, self.db.dialect), {})[0][0])
+
+    def pages(self, entity: str, *, cursor: str | None = None, page_size: int = 1000, changed_since: datetime | None = None) -> Iterator[Page]:
+        """Keyset pages in key order; the cursor is the last key (JSON list), so a run resumes after it."""
+        info = self._table(entity)
+        if not info.key:
+            raise SourceError(f"{entity} has no key bridgework knows, so it cannot be read page by page.", hint="Leave it out of the mapping (kind skip).")
+        if changed_since is not None and "automodifiedtimestamp" not in info.columns:
+            raise SourceError(f"{entity} has no automodifiedtimestamp, so changes cannot be found.", hint="Run a full load for it instead of a delta.")
+        after = json.loads(cursor) if cursor else None
+        positions = [info.columns.index(k) for k in info.key]
+        values: dict[str, Any] = {}
+        if changed_since is not None:
+            since = changed_since.replace(tzinfo=None)
+            values["since"] = since.isoformat(sep=" ") if self.db.dialect == "sqlite" else since
+        while True:
+            query = page_query(info.name, info.columns, info.key, resume=after is not None, since=changed_since is not None, limit=page_size, dialect=self.db.dialect)
+            if after is not None:
+                values.update({f"k{i}": v for i, v in enumerate(after)})
+            rows = self.db.rows(query, values)
+            if not rows:
+                return
+            after = [rows[-1][p] for p in positions]
+            yield Page([info.convert(r) for r in rows], json.dumps(after, default=str))
+            if len(rows) < page_size:
+                return
+
+    def fetch(self, entity: str, ids: Sequence[str]) -> list[Record]:
+        """Records whose source id (the key, or "part:part" for composite keys) is in `ids`."""
+        info = self._table(entity)
+        if not info.key or not ids:
+            return []
+        kinds = [info.known.column(k).kind if info.known and info.known.column(k) else "int" for k in info.key]
+        trim = [k for k, kind in zip(info.key, kinds) if kind == "char"]
+        out: list[Record] = []
+        for start in range(0, len(ids), _FETCH_CHUNK):
+            chunk = list(ids[start:start + _FETCH_CHUNK])
+            values: dict[str, Any] = {}
+            for i, source_id in enumerate(chunk):
+                parts = str(source_id).split(":") if len(info.key) > 1 else [str(source_id)]
+                if len(parts) != len(info.key):
+                    continue
+                for j, (part, kind) in enumerate(zip(parts, kinds)):
+                    values[f"i{i}_{j}"] = part if kind == "char" else _int(part)
+            query = fetch_query(info.name, info.columns, info.key, len(chunk), self.db.dialect, trim=trim)
+            for j in range(len(info.key)):  # ids that did not split into key parts match nothing
+                for i in range(len(chunk)):
+                    values.setdefault(f"i{i}_{j}", None)
+            out.extend(info.convert(r) for r in self.db.rows(query, values))
+        order = {str(i): n for n, i in enumerate(ids)}
+        field = info.id_field or ""
+        return sorted(out, key=lambda r: order.get(str(r.get(field)), len(order)))
+
+    def introspect(self, *, profile: bool = True) -> Schema:
+        """Entities from the database catalogue, enriched with Dentrix knowledge and value profiles."""
+        entities = [self._entity(info, profile) for info in self._tables().values()]
+        return Schema(system=self.name, entities=tuple(entities), version=self._version())
+
+    def _version(self) -> str:
+        if "options" not in self._tables():
+            return ""
+        try:
+            rows = [r for r in self._records("options") if r.get("optionkey") == "Data_Version"]
+        except SourceError:
+            return ""
+        return str(rows[0].get("optionvalue") or "") if rows else ""
+
+    def _records(self, entity: str, limit: int | None = None) -> Iterator[Record]:
+        seen = 0
+        for page in self.pages(entity, page_size=5000):
+            for record in page.records:
+                yield record
+                seen += 1
+                if limit is not None and seen >= limit:
+                    return
+
+    def _entity(self, info: _TableInfo, profile: bool) -> Entity:
+        fields = [self._field(info, name, native) for name, native in zip(info.columns, info.native)]
+        if START in info.convert(_blank_row(info.columns)):
+            fields.append(Field(name=START, type="datetime", label="Start", description="Derived: apptdate + timehr + timemin.", readonly=True, native_type="derived"))
+        if len(info.key) > 1:
+            fields.insert(0, Field(name=ROWKEY, type="string", label="Record key", description=f"Derived source id: {':'.join(info.key)}.", is_key=True, unique=True, readonly=True, native_type="derived"))
+        if profile and info.key:
+            profiles = profile_records(self._records(info.name), [f.name for f in fields])
+            fields = [Field(**{**_as_dict(f), "profile": profiles.get(f.name)}) for f in fields]
+        known = info.known
+        return Entity(
+            name=info.name, fields=tuple(fields), label=known.label if known else info.name,
+            description=known.description if known else "A table bridgework has no Dentrix knowledge of.",
+            key=info.id_field, row_count=self.count(info.name),
+        )
+
+    @staticmethod
+    def _field(info: _TableInfo, name: str, native: str) -> Field:
+        col = info.known.column(name) if info.known else None
+        is_key = len(info.key) == 1 and name == info.key[0]
+        if col is None:
+            upper = native.upper()
+            kind = next((t for prefix, t in _NATIVE_TYPES if prefix in upper), "string")
+            return Field(name=name, type=kind, native_type=native, is_key=is_key, unique=is_key)
+        return Field(
+            name=name, type=col.field_type, label=col.label, description=col.description, required=is_key,
+            max_length=col.width if col.kind == "char" else None, enum_values=col.codes, reference=col.reference,
+            is_key=is_key, unique=is_key, native_type=native or col.sql_type,
+        )
+
+    def close(self) -> None:
+        """Close the connection and drop staged CSV exports."""
+        self.db.close()
+        if self._cleanup is not None:
+            self._cleanup()
+            self._cleanup = None
+
+
+def _blank_row(columns: Sequence[str]) -> tuple[Any, ...]:
+    return tuple(None for _ in columns)
+
+
+def _as_dict(f: Field) -> dict[str, Any]:
+    return {name: getattr(f, name) for name in Field.__slots__}  # type: ignore[attr-defined]
+
+
+# -- CSV exports --------------------------------------------------------------------------------
+def stage_csv_exports(folder: Path) -> tuple[Path, Callable[[], None]]:
+    """Copy a folder of Dentrix CSV exports into a temporary SQLite file; (file, cleanup)."""
+    import sqlite3
+
+    from connectors.sources.csvsource import SUFFIXES, detect_encoding, open_table
+
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
+    if not files:
+        raise ConfigError(f"{folder} holds no CSV exports.", hint="Export the Dentrix tables as CSV (patient.csv, appt.csv, ...) into that folder.")
+    work = Path(tempfile.mkdtemp(prefix="bw-dentrix-"))
+
+    def cleanup() -> None:
+        shutil.rmtree(work, ignore_errors=True)
+
+    target = work / "exports.db"
+    db = sqlite3.connect(target)
+    try:
+        for path in files:
+            name = path.stem.lower()
+            encoding = None if path.suffix.lower() == ".xlsx" else detect_encoding(path, default="cp1252")
+            table = open_table(path, name, encoding=encoding)
+            known = TABLE_INDEX.get(name)
+            header = [h.lower() for h in table.header]
+            types = [(known.column(h).sql_type if known and known.column(h) else "TEXT") for h in header]
+            db.execute(f'CREATE TABLE "{name}" ({", ".join(f"{h} {t}" for h, t in zip(header, types))})')
+            insert = f'INSERT INTO "{name}" VALUES ({", ".join("?" * len(header))})'
+            batch: list[list[Any]] = []
+            for _line, values in table.rows():
+                batch.append(values)
+                if len(batch) >= 5000:
+                    db.executemany(insert, batch)
+                    batch.clear()
+            db.executemany(insert, batch)
+            if known and set(known.key) <= set(header):
+                db.execute(f'CREATE INDEX "{name}_key" ON "{name}" ({", ".join(known.key)})')
+        db.commit()
+    except BaseException:
+        db.close()
+        cleanup()
+        raise
+    db.close()
+    return target, cleanup
+
+
+def from_settings(options: Mapping[str, Any], root: Path) -> DentrixSource:
+    """The Dentrix (or demo) source described by [source] settings."""
+    kind = options.get("kind", "dentrix")
+    if options.get("odbc_env"):
+        name = str(options["odbc_env"])
+        connection = os.environ.get(name)
+        if not connection:
+            raise ConfigError(f"Environment variable {name} is not set.", hint=f"Set {name} to the ODBC connection string from the Dentrix Developer Program, then run again.")
+        return DentrixSource(OdbcDatabase(connection), label="the Dentrix ODBC database")
+    if options.get("url"):
+        db = AlchemyDatabase(str(options["url"]))
+        return DentrixSource(db, label=f"the database at {db.where}")
+    if not options.get("path"):
+        raise ConfigError(f"The {kind} source needs path, url or odbc_env.", hint="Pass --source-path FILE_OR_FOLDER or --source-url URL to bridgework init.")
+    path = Path(str(options["path"])).expanduser()
+    path = path if path.is_absolute() else root / path
+    if kind == "demo" and not path.exists():
+        from connectors.sources.demo import generate_practice
+
+        generate_practice(path, patients=int(options.get("patients", 500)), sites=int(options.get("sites", 1)), seed=int(options.get("seed", 7)))
+    if path.is_dir():
+        staged, cleanup = stage_csv_exports(path)
+        return DentrixSource(SqliteDatabase(staged), label=f"the CSV exports in {path.name}", cleanup=cleanup)
+    return DentrixSource(SqliteDatabase(path), label=path.name)
