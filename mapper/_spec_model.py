@@ -98,6 +98,11 @@ class FieldMap(_Model):
         return self.decision.status
 
     @property
+    def creates_field(self) -> bool:
+        """True when the schema plan must create the target field (kind custom, or a `custom:` target)."""
+        return self.kind != "skip" and (self.kind == "custom" or (self.target or "").startswith(CUSTOM_PREFIX))
+
+    @property
     def target_name(self) -> str | None:
         """The destination field written: the target, `custom:` stripped, or the custom definition's name."""
         if self.target:
@@ -275,7 +280,7 @@ def _check_field(at: Loc, fm: FieldMap, known: list[str]) -> list[tuple[Loc, str
             problems.append((at + ("target",), f"names '{fm.target_name}' but custom.name is '{fm.custom.name}'; make them equal"))
     if fm.status == "confirmed" and fm.kind in ("direct", "relation") and not fm.target:
         problems.append((at + ("decision",), "is confirmed but has no target; set a target, or kind: skip"))
-    if fm.status == "confirmed" and fm.kind == "custom" and fm.custom is None:
+    if fm.status == "confirmed" and fm.creates_field and fm.custom is None:
         problems.append((at + ("custom",), "a confirmed custom field map needs `custom: {name, type}`"))
     return problems
 

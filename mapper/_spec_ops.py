@@ -101,7 +101,7 @@ def _field_issues(spec: MappingSpec, em: EntityMap, fm: FieldMap, src: Entity, d
     issues = [SpecIssue("missing_source_field", f"the source entity '{src.name}' has no field '{name}' any more.", ref, confirmed)
               for name in fm.sources if not src.has(name)]
     name = fm.target_name
-    if fm.kind == "custom" or (fm.target or "").startswith(CUSTOM_PREFIX):
+    if fm.creates_field:
         exists = dst is not None and name is not None and dst.has(name)
         if kind and name and not exists and (problem := check_custom_name(kind, name)):
             issues.append(SpecIssue("illegal_custom_name", problem + ".", ref))
@@ -178,7 +178,7 @@ def select(spec: MappingSpec, selector: str) -> list[tuple[EntityMap, FieldMap]]
 def _decidable(fm: FieldMap) -> str | None:
     if fm.kind in ("direct", "relation") and not fm.target:
         return "it has no target: pick one (bridgework review) or skip it"
-    if fm.kind == "custom" and fm.custom is None:
+    if fm.creates_field and fm.custom is None:
         return "it needs a custom field definition: choose it in bridgework review"
     return None
 
@@ -261,7 +261,9 @@ def reject(spec: MappingSpec, *, fields: Sequence[str] | None = None, entity: st
 
 def set_target(spec: MappingSpec, selector: str, target: str | None, *, by: str, at: datetime,
                lookup: str | None = None, custom: CustomFieldDef | None = None) -> FieldRef:
-    """Point one field map somewhere else and confirm it: a field, `custom:<name>`, or None/"skip"."""
+    """Point one field map somewhere else and confirm it: a field, `custom:<name>`, or None/"skip".
+
+    With `lookup`, the field map becomes a relation (also onto a new custom reference field)."""
     pairs = select(spec, selector)
     if len(pairs) > 1:
         raise SpecError(f"'{selector}' names {len(pairs)} field maps.", hint="Use entitymapid:field to pick one.")
@@ -274,8 +276,10 @@ def set_target(spec: MappingSpec, selector: str, target: str | None, *, by: str,
     elif target.startswith(CUSTOM_PREFIX):
         name = target.removeprefix(CUSTOM_PREFIX)
         keep = fm.custom if fm.custom is not None and fm.custom.name == name else None
-        fm.custom = custom or keep or CustomFieldDef(name=name, label=fm.key)
-        fm.kind, fm.target, fm.lookup = "custom", target, None
+        points_at = spec.entity_map(lookup).target_name if lookup else None
+        fm.custom = custom or keep or CustomFieldDef(name=name, label=fm.key, type="reference" if lookup else "string",
+                                                     reference=points_at)
+        fm.kind, fm.target, fm.lookup = ("relation" if lookup else "custom"), target, lookup
     else:
         fm.kind = "relation" if lookup else "direct"
         fm.target, fm.lookup, fm.custom = target, lookup, None
@@ -329,7 +333,7 @@ def _object_exists(em: EntityMap, destination: Schema | None) -> bool:
 
 
 def _target_exists(em: EntityMap, fm: FieldMap, destination: Schema | None) -> bool:
-    if destination is None or fm.kind in ("skip", "custom") or not fm.target_name or em.creates_object:
+    if destination is None or fm.kind == "skip" or fm.creates_field or not fm.target_name or em.creates_object:
         return True
     if not destination.has(em.target_name):
         return False

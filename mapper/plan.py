@@ -143,7 +143,7 @@ def build_plan(spec: MappingSpec, destination: Schema, *, kind: str, limits: Pla
     for em in maps:
         _object_fields(b, em)
     _check_limits(b)
-    waiting = sum(fm.status == "proposed" for em in maps for fm in em.fields if fm.kind == "custom")
+    waiting = sum(fm.status == "proposed" for em in maps for fm in em.fields if fm.creates_field)
     if waiting:
         b.warn("unconfirmed", f"{waiting} custom field map(s) are still proposed; the plan includes them. "
                               "Confirm or reject them before applying (bridgework review).")
@@ -163,7 +163,7 @@ def _object_fields(b: _Builder, em: EntityMap) -> None:
             b.add(SchemaChange("field", obj, name, "datetime", label=f"Original {what} at",
                                reason=f"the destination cannot keep the source's {what} time"))
     for fm in em.fields:
-        if fm.status != "rejected" and fm.kind == "custom":
+        if fm.status != "rejected" and fm.creates_field:
             _custom_field(b, em, fm)
 
 
@@ -180,8 +180,14 @@ def _custom_field(b: _Builder, em: EntityMap, fm: FieldMap) -> None:
         for option in options:
             safe.append(enum_value(option, taken=safe))
         options = tuple(safe)
+    reference = c.reference
+    if reference is None and fm.lookup:
+        looked = next((m for m in b.spec.entities if m.id == fm.lookup), None)
+        reference = looked.target_name if looked is not None else None
+    if fm.lookup:
+        ftype = "reference"
     b.add(SchemaChange("field", em.target_name, c.name, ftype, label=c.label or _label(fm.key), max_length=c.max_length,
-                       enum_values=options, reference=c.reference, reason=f"holds {em.source}.{fm.key}"))
+                       enum_values=options, reference=reference, reason=f"holds {em.source}.{fm.key}"))
 
 
 def _check_limits(b: _Builder) -> None:

@@ -53,6 +53,17 @@ def test_odoo_plan_orders_objects_first_and_adds_bridgework_fields() -> None:
     assert [w.code for w in plan.warnings] == ["unconfirmed"]
 
 
+def test_relation_onto_a_new_custom_reference_field() -> None:
+    spec = spec_for("odoo")
+    spec.entities.insert(0, EntityMap(id="carrier->res.partner", source="inscarrier", target="res.partner", kind="merge"))
+    spec.entities[2].fields.append(FieldMap(source="carrierid", target="custom:x_primary_carrier_id", kind="relation",
+                                            lookup="carrier->res.partner",
+                                            custom=CustomFieldDef(name="x_primary_carrier_id", label="Primary carrier")))
+    plan = build_plan(spec, odoo_destination(), kind="odoo", limits=PlanLimits())
+    change = next(c for c in plan.changes if c.name == "x_primary_carrier_id")
+    assert (change.entity, change.type, change.reference) == ("res.partner", "reference", "res.partner")
+
+
 def test_plan_is_idempotent_against_what_exists() -> None:
     dest = odoo_destination(Field("x_bw_external_id", is_custom=True), Field("x_chart_number", is_custom=True))
     dest = dest.with_entity(Entity("x_ledger_entry", (Field("x_bw_external_id"),), is_custom=True))

@@ -255,6 +255,11 @@ def test_set_target_direct_custom_and_skip() -> None:
     assert spec.entities[0].fields[4].kind == "skip" and spec.entities[0].fields[4].lookup is None
     set_target(spec, "patient.guarid", "parent_id", lookup="patient->res.partner", by="ann", at=AT)
     assert spec.entities[0].fields[3].kind == "relation"
+    set_target(spec, "patient.carrierid", "custom:x_primary_carrier_id", lookup="inscarrier->res.partner", by="ann", at=AT)
+    carrier = spec.entities[0].fields[4]
+    assert carrier.kind == "relation" and carrier.creates_field and carrier.custom is not None
+    assert (carrier.custom.type, carrier.custom.reference) == ("reference", "res.partner")
+    assert not [i for i in validate_against(spec, source_schema(), destination_schema()) if i.ref and i.ref.field == "carrierid"]
     MappingSpec.from_yaml(spec.to_yaml())  # still valid
     with pytest.raises(SpecError, match="no entity map 'x'"):
         set_target(spec, "patient.guarid", "parent_id", lookup="x", by="ann", at=AT)
