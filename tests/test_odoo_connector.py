@@ -222,3 +222,16 @@ def test_describe_normalises_types() -> None:
     assert partner.field("parent_id").type == "reference" and partner.field("parent_id").reference == "res.partner"
     assert partner.field("expected_revenue").type == "money" and partner.field(EXTERNAL_ID_FIELD).is_custom
     assert partner.field("date_deadline").type == "date" and partner.field("active").type == "bool"
+
+
+def test_local_url_serves_the_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from connectors.emulators.odoo import LOCAL_CREDENTIALS
+    from connectors.registry import open_destination
+
+    for name in CREDS:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, LOCAL_CREDENTIALS[name])
+    dest = open_destination("odoo", {"url": "local"}, tmp_path)
+    assert dest.describe().entity("res.partner").has("name")
+    assert (tmp_path / ".emulators" / "odoo.sqlite").exists()
+    dest.close()

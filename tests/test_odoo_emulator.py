@@ -274,3 +274,17 @@ def first_env() -> Any:
     from connectors.emulators._odoo_orm import Env
 
     return Env(2)
+
+
+def test_attachment_and_many2one_custom_field(rpc: Any) -> None:
+    att = rpc("ir.attachment", "create", {"name": "xray.png", "datas": "aGVsbG8=", "res_model": "res.partner", "res_id": 5})
+    row = rpc("ir.attachment", "read", [att], fields=["mimetype", "file_size", "datas"])[0]
+    assert (row["mimetype"], row["file_size"], row["datas"]) == ("image/png", 5, "aGVsbG8=")
+    assert fault(rpc, "ir.attachment", "create", {"name": "bad.bin", "datas": "not base64!"}).faultCode == 1
+    model_id = rpc("ir.model", "search", [["model", "=", "crm.lead"]])[0]
+    rpc("ir.model.fields", "create", {"model_id": model_id, "name": "x_dentist_id", "field_description": "Dentist",
+                                      "ttype": "many2one", "relation": "res.users"})
+    lead = rpc("crm.lead", "create", {"name": "Emu M2O", "x_dentist_id": 3})
+    assert rpc("crm.lead", "read", [lead], fields=["x_dentist_id"])[0]["x_dentist_id"] == [3, "Marc Demo"]
+    users = rpc("res.users", "search_read", [["email", "!=", False]], fields=["login", "email"])
+    assert {u["login"] for u in users} >= {"admin", "demo"}

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 MODEL_NAME = re.compile(r"[a-z0-9_.]+")
-ADMIN_UID = 2
 
 
 def _sql_type(f: FieldDef) -> str:
@@ -264,7 +263,7 @@ def before_unlink(store: OdooStore, env: Env, model: ModelDef, ids: list[int]) -
         if any(r["state"] != "manual" for r in rows):
             raise UserError(f"Model '{rows[0]['model']}' contains module data and cannot be removed.")
         for r in rows:
-            store.db.execute(f"DELETE FROM ir_model_fields WHERE model_id=? AND state='base'", (r["id"],))
+            store.db.execute("DELETE FROM ir_model_fields WHERE model_id=? AND state='base'", (r["id"],))
             manual = [x[0] for x in store.q("SELECT id FROM ir_model_fields WHERE model_id=?", (r["id"],))]
             if manual:
                 store.db.execute(f"DELETE FROM ir_model_fields_selection WHERE field_id IN ({','.join('?' * len(manual))})", manual)

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.emulators._odoo_api import BadArguments, execute_kw, json2
-from connectors.emulators._odoo_domain import AccessDenied, AccessError, MissingError, OdooError, UserError
+from connectors.emulators._odoo_domain import AccessDenied, AccessError, MissingError, OdooError
 from connectors.emulators._odoo_orm import OdooStore
 
 DB_NAME = "bridgework"
@@ -383,4 +383,4 @@ def create_app(state_path: Path | None = None, **switches: Any) -> OdooEmulator:
     return OdooEmulator(state_path, FaultSwitches.build(switches))
 
 
-__all__ = ["LOCAL_CREDENTIALS", "FaultSwitches", "OdooEmulator", "UserError", "create_app"]
+__all__ = ["LOCAL_CREDENTIALS", "FaultSwitches", "OdooEmulator", "create_app"]
