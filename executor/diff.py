@@ -90,6 +90,6 @@ def diff_record(source: Mapping[str, Any], sources_of: Mapping[str, list[str]], 
     out = []
     for name in sorted(sent):
         src_names = sources_of.get(name, [])
-        src = source.get(src_names[0]) if len(src_names) == 1 else [source.get(s) for s in src_names]
+        src = (source.get(src_names[0]) if len(src_names) == 1 else [source.get(s) for s in src_names]) if src_names else None
         out.append(FieldDiff(name, src, sent[name], stored.get(name), compare(sent[name], stored.get(name))))
     return out

@@ -68,13 +68,13 @@ def status(ledger: Ledger, workspace: str = ".") -> Status:
 def _next(s: Status, ws: str) -> str:
     pending = sum(states.get("pending", 0) for states in s.maps.values())
     if s.current_run is not None or pending:
-        return f"A run was interrupted: bridgework run -w {ws} (it resumes)."
+        return f"A run was interrupted: bridgework run -w {ws} (it resumes)"
     if s.open_dedupe:
-        return f"Decide {s.open_dedupe} possible duplicate group(s): bridgework validate -w {ws}."
+        return f"Decide {s.open_dedupe} possible duplicate group(s): bridgework validate -w {ws}"
     if s.retry_queue:
-        return f"{s.retry_queue} record(s) wait in the retry queue: bridgework delta -w {ws}."
+        return f"{s.retry_queue} record(s) wait in the retry queue: bridgework delta -w {ws}"
     if s.conflicts:
-        return f"{s.conflicts} record(s) were edited in the destination: review, then bridgework delta --force -w {ws}."
+        return f"{s.conflicts} record(s) were edited in the destination: review, then bridgework delta --force -w {ws}"
     if not s.maps:
-        return f"Nothing loaded yet: bridgework validate -w {ws}, then bridgework sample -w {ws}."
-    return f"Check the result: bridgework reconcile -w {ws}."
+        return f"Nothing loaded yet: bridgework validate -w {ws}, then bridgework sample -w {ws}"
+    return f"Check the result: bridgework reconcile -w {ws}"

@@ -127,7 +127,7 @@ def validate(session: Session, *, write_csv: bool = True) -> ValidationReport:
         counts = {"records": 0, "ready": 0, "skipped": 0, "rejected": 0}
         for s in stager.stage(em, read_all(session.source, em.source)):
             counts["records"] += 1
-            problems = [(p, "error") for p in s.problems] + [(w, "warning") for w in s.warnings]
+            problems = [(p, "error") for p in s.problems if s.state == "rejected"] + [(w, "warning") for w in s.warnings]
             if s.state == "ready":
                 problems += check_values(s.values, dest, targets)
             report.findings.extend(_finding(s, p, sev) for p, sev in problems)
