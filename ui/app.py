@@ -21,6 +21,7 @@ st.set_page_config(page_title="bridgework", page_icon=":material/dentistry:", la
 PAGES = [
     st.Page(str(VIEWS / "connect.py"), title="Connect", icon=":material/cable:", default=True),
     st.Page(str(VIEWS / "review.py"), title="Review the map", icon=":material/fact_check:"),
+    st.Page(str(VIEWS / "chat.py"), title="Ask", icon=":material/chat:"),
 ]
 
 ws = state.workspace()
