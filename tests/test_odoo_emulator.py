@@ -261,6 +261,17 @@ def test_fault_switches(server: RunningServer, rpc: Any) -> None:
     assert state["switches"]["fail_every"] == 0 and state["counts"]["res.partner"] > 8
 
 
+def test_switches_from_environment_then_keywords(monkeypatch: pytest.MonkeyPatch) -> None:
+    from connectors.emulators.odoo import FaultSwitches
+
+    monkeypatch.setenv("BRIDGEWORK_EMULATOR_FAIL_EVERY", "4")
+    monkeypatch.setenv("BRIDGEWORK_EMULATOR_SLOW_SECONDS", "0.5")
+    switches = FaultSwitches.build({"slow_seconds": 1.5})
+    assert (switches.fail_every, switches.slow_seconds) == (4, 1.5)
+    with pytest.raises(ValueError, match="unknown fault switch"):
+        switches.update({"nope": 1})
+
+
 def test_state_survives_restart(tmp_path: Path) -> None:
     path = tmp_path / "keep.sqlite"
     first = create_app(path)

@@ -143,6 +143,23 @@ def test_custom_field_create_use_remove(dest: OdooDestination) -> None:
     assert not dest.describe().entity("res.partner").has(change.name)
 
 
+def test_custom_object_create_use_remove(dest: OdooDestination) -> None:
+    model = f"x_{TAG}_visit"
+    obj = SchemaChange(kind="object", entity=model, name=model, label="Dental Visit")
+    ext = SchemaChange(kind="field", entity=model, name=EXTERNAL_ID_FIELD, type="string", external_id=True)
+    first = dest.apply_change(obj)
+    assert dest.apply_change(obj) == first
+    dest.apply_change(ext)
+    assert dest.describe().entity(model).is_custom
+    (visit,) = dest.upsert(model, [DestRecord(f"{PREFIX}visit:1", {"x_name": "Check-up"})])
+    assert visit.action == "create"
+    assert dest.read(model, [str(visit.destination_id)], ["x_name"])[str(visit.destination_id)]["x_name"] == "Check-up"
+    dest.revert_change(ext)
+    dest.revert_change(obj)
+    dest.revert_change(obj)
+    assert not dest.describe().has(model)
+
+
 def test_batch_at_cap_and_one_over(server: Server, dest: OdooDestination) -> None:
     at_cap = recs("cap", dest.capabilities.max_batch)
     assert [o.action for o in dest.upsert("res.partner", at_cap)] == ["create"] * 200
