@@ -461,7 +461,7 @@ class PracticeModel:
             v.state = self._pick(("scheduled", "broken", "no_show"))
         else:
             v.state = self._weighted(_VISIT_STATES, _VISIT_STATES_CUM)
-        if v.state != "completed" and rng.random() < RATES["new_patient_appt"]:
+        if v.state not in ("completed", "deleted") and rng.random() < RATES["new_patient_appt"]:
             v.new_patient = (f"{p.last}, {p.first}", p.mobile or "")
         if v.state == "completed":
             n = self._weighted((2, 3, 4), _PROCS_PER_VISIT_CUM)
