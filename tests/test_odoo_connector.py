@@ -235,3 +235,11 @@ def test_local_url_serves_the_emulator(tmp_path: Path, monkeypatch: pytest.Monke
     assert dest.describe().entity("res.partner").has("name")
     assert (tmp_path / ".emulators" / "odoo.sqlite").exists()
     dest.close()
+
+
+def test_unsendable_value_is_rejected_and_bytes_go_as_base64() -> None:
+    fake = FakeOdoo()
+    dest = destination(fake, [])
+    assert dest._encode("ir.attachment", {"datas": b"hi"}) == {"datas": "aGk="}
+    outcomes = dest.upsert("res.partner", [DestRecord("bw:t:p:set", {"name": {"a"}}), *records(1)])
+    assert [(o.action, o.code) for o in outcomes] == [("reject", "BadValue"), ("create", None)]

@@ -27,14 +27,15 @@ JSON2_PARAMS: dict[str, tuple[str, ...]] = {
 QUOTED = re.compile(r"""'[^'\n]*'|"[^"\n]*\"""")
 
 
-class OdooFault(Exception):
-    """An error Odoo raised while running a method (a record-level rejection unless `fatal`)."""
+class OdooFault(DestinationError):
+    """An error Odoo raised while running a method: upsert turns it into a rejection, elsewhere it stops the run."""
 
     def __init__(self, name: str, message: str) -> None:
         self.name = name
         self.code = name.rsplit(".", 1)[-1] or "OdooError"
         self.safe_message = redact(message)
-        super().__init__(f"{self.code}: {self.safe_message}")
+        super().__init__(f"Odoo refused the call ({self.code}: {self.safe_message}).",
+                         hint="Fix what it names (bridgework describe shows the fields), then rerun (it resumes).")
 
     @property
     def fatal(self) -> bool:

@@ -16,6 +16,7 @@ records (`res_model` or `res_model_id`, `res_id`, `activity_type_id`, `summary`,
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -358,6 +359,8 @@ def _field(name: str, desc: Mapping[str, Any]) -> Field:
 def _wire(ttype: str, value: Any) -> Any:
     if value is None:
         return False
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")  # binary fields travel as base64 text
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(timezone.utc).replace(tzinfo=None)
@@ -370,6 +373,8 @@ def _wire(ttype: str, value: Any) -> Any:
         return int(value)
     if ttype == "many2many" and isinstance(value, (list, tuple)) and all(isinstance(v, (int, str)) for v in value):
         return [[6, 0, [int(v) for v in value]]]
+    if not isinstance(value, (str, int, float, bool, list, tuple, dict)):
+        raise TypeError(f"{type(value).__name__} values cannot be sent to Odoo")
     return value
 
 
