@@ -251,7 +251,7 @@ def test_from_settings_pins_v1_and_reads_the_token(monkeypatch: pytest.MonkeyPat
 def test_workspace_introspect_against_the_local_emulator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ui.cli import app
 
-    monkeypatch.delenv("BRIDGEWORK_DENTALLY_TOKEN", raising=False)
+    monkeypatch.setenv("BRIDGEWORK_DENTALLY_TOKEN", TOKEN)  # restored afterwards; local_url would set it
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     result = runner.invoke(app, ["init", "ws", "--source", "dentally", "--dest", "odoo"])
