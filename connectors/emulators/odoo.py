@@ -10,6 +10,9 @@ found with the code search (recorded here because the reference leaves them open
 - XML-RPC (odoo/addons/base/controllers/rpc.py): faults 1 (traceback), 2 (UserError family), 3 (AccessDenied,
   "Access Denied"), 4 (AccessError); /xmlrpc/<service> (legacy) uses string fault codes.
 - Unknown model -> UserError `Object <model> doesn't exist` (fault 2); unknown method -> AttributeError (fault 1).
+- An unknown field in create/write/read vals -> ValueError `Invalid field 'x' on model 'y'` (fault 1): Odoo 14+
+  raises where 10-12 only logged "create() includes unknown fields" (odoo/models.py, both versions seen).
+- Login cooldown: counted here per emulator; Odoo keys it by database and client IP (base.login_cooldown_*).
 - `unlink` of an id that no longer exists returns True (reference §4.6 marks this A: confirm on a real server).
 - Datetime strings must be `YYYY-MM-DD[ HH:MM:SS]` (an ISO `T` is a ValueError, as fields.Datetime does).
 - Html is stored as given (no sanitiser); message_post escapes plain-text bodies (newlines become <br>).
