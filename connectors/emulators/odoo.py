@@ -24,6 +24,7 @@ for JSON-RPC, XML-RPC and JSON-2.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -198,7 +199,8 @@ class OdooEmulator:
         if s.hit(s.slow_every, call):
             if s.slow_seconds >= s.limit_time_real:
                 await asyncio.sleep(s.limit_time_real)
-                run(False)  # the worker is killed past limit_time_real: its transaction never commits
+                with contextlib.suppress(Exception):
+                    run(False)  # the worker is killed past limit_time_real: its transaction never commits
                 raise DroppedConnection()
             await asyncio.sleep(s.slow_seconds)
         result = run(True)
