@@ -45,6 +45,8 @@ class Query:
 def transpile(sql: str, dialect: Dialect) -> Query:
     """SQLite-syntax `sql` with :named parameters, rendered for `dialect`."""
     tree = sqlglot.parse_one(sql, read="sqlite")
+    for count in tree.find_all(exp.Count):
+        count.set("big_int", None)  # SQLite counts are 64-bit; plain COUNT is what c-tree knows
     if dialect != "ctree":
         return Query(tree.sql(dialect=dialect), ())
     order: list[str] = []
@@ -62,19 +64,20 @@ def transpile(sql: str, dialect: Dialect) -> Query:
 
 
 def _keyset(key: Sequence[str]) -> str:
-    """WHERE clause that resumes after the key values :k0, :k1, ... (row-value free)."""
+    """WHERE condition that resumes after the key values :k0, :k1, ... (no row values: c-tree)."""
+    if len(key) == 1:
+        return f"{key[0]} > :k0"
     clauses = []
     for i, col in enumerate(key):
-        equal = [f"{key[j]} = :k{j}" for j in range(i)]
-        clauses.append("(" + " AND ".join([*equal, f"{col} > :k{i}"]) + ")")
-    return " OR ".join(clauses)
+        clauses.append("(" + " AND ".join([*(f"{key[j]} = :k{j}" for j in range(i)), f"{col} > :k{i}"]) + ")")
+    return "(" + " OR ".join(clauses) + ")"
 
 
 def page_query(table: str, columns: Sequence[str], key: Sequence[str], *, resume: bool, since: bool, limit: int, dialect: Dialect) -> Query:
     """One keyset page: rows after the cursor key (and changed after :since), in key order."""
     where = []
     if resume:
-        where.append(f"({_keyset(key)})")
+        where.append(_keyset(key))
     if since:
         where.append("automodifiedtimestamp > :since")
     sql = f"SELECT {', '.join(columns)} FROM {table}"
