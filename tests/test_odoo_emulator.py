@@ -173,6 +173,16 @@ def test_domains(rpc: Any) -> None:
     assert 7 in children and 5 not in children
 
 
+def test_lead_in_won_stage_is_closed(rpc: Any) -> None:
+    won = rpc("crm.stage", "search", [["is_won", "=", True]])[0]
+    lead = rpc("crm.lead", "create", {"partner_id": 5})
+    row = rpc("crm.lead", "read", [lead], fields=["name", "date_closed", "stage_id", "type"])[0]
+    assert row["name"] == "Azure Interior's opportunity" and row["date_closed"] is False and row["type"] == "opportunity"
+    rpc("crm.lead", "write", [lead], {"stage_id": won})
+    row = rpc("crm.lead", "read", [lead], fields=["probability", "date_closed"])[0]
+    assert row["probability"] == 100.0 and row["date_closed"]
+
+
 def test_partner_address_copied_from_parent(rpc: Any) -> None:
     child = rpc("res.partner", "create", {"name": "Emu Child", "parent_id": 5, "street": "1 Own St", "city": "Elsewhere"})
     row = rpc("res.partner", "read", [child], fields=["street", "city", "display_name"])[0]

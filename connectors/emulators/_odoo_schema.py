@@ -133,10 +133,12 @@ def before_create(store: OdooStore, env: Env, model: ModelDef, row: dict[str, An
     """Computed/validated values of one record about to be inserted."""
     if model.name == "res.partner":
         row["complete_name"] = row.get("name")
-    elif model.name == "crm.lead" and not row.get("name") and row.get("partner_id"):
-        partner = store.q("SELECT name FROM res_partner WHERE id=?", (row["partner_id"],))
-        if partner and partner[0][0]:
-            row["name"] = f"{partner[0][0]}'s opportunity"
+    elif model.name == "crm.lead":
+        if not row.get("name") and row.get("partner_id"):
+            partner = store.q("SELECT name FROM res_partner WHERE id=?", (row["partner_id"],))
+            if partner and partner[0][0]:
+                row["name"] = f"{partner[0][0]}'s opportunity"
+        _won_stage(store, row)
     elif model.name in ("mail.activity", "calendar.event"):
         _resolve_res_model(store, row)
     elif model.name == "ir.attachment":
@@ -145,6 +147,16 @@ def before_create(store: OdooStore, env: Env, model: ModelDef, row: dict[str, An
         _check_model_name(store, row)
     elif model.name == "ir.model.fields":
         _check_field(store, row)
+
+
+def _won_stage(store: OdooStore, values: dict[str, Any]) -> None:
+    """Moving a lead into a won stage sets probability 100 and date_closed now, as crm.lead.write does."""
+    from connectors.emulators._odoo_orm import now_string
+
+    if values.get("stage_id"):
+        won = store.q("SELECT is_won FROM crm_stage WHERE id=?", (values["stage_id"],))
+        if won and won[0][0]:
+            values.update(probability=100.0, date_closed=now_string())
 
 
 def _resolve_res_model(store: OdooStore, row: dict[str, Any]) -> None:
@@ -210,6 +222,8 @@ def before_write(store: OdooStore, env: Env, model: ModelDef, ids: list[int], co
         raise UserError("Changing the storing system for a field or renaming it is not allowed through this emulator.")
     if model.name in ("mail.activity", "calendar.event") and "res_model_id" in columns:
         _resolve_res_model(store, columns)
+    if model.name == "crm.lead":
+        _won_stage(store, columns)
     if model.name == "ir.attachment" and "datas" in columns:
         current = store.q("SELECT name FROM ir_attachment WHERE id=?", (ids[0],))
         probe = {"name": columns.get("name") or (current[0][0] if current else ""), "datas": columns["datas"]}
