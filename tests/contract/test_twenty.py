@@ -84,7 +84,19 @@ def sleeps(server: Server) -> Sleeps:
 
 
 @pytest.fixture(scope="module")
-def dest(server: Server, sleeps: Sleeps) -> Iterator[TwentyDestination]:
+def before(server: Server) -> dict[str, dict[str, str]]:
+    """Every person and company that existed before the suite, with its updatedAt."""
+    with server.raw() as client:
+        out = {}
+        for plural in ("people", "companies"):
+            body = client.get(f"/rest/{plural}", params={"limit": 200}).json()
+            out[plural] = {r["id"]: r["updatedAt"] for r in body["data"][plural]}
+    return out
+
+
+@pytest.fixture(scope="module")
+def dest(server: Server, sleeps: Sleeps, before: dict[str, dict[str, str]]) -> Iterator[TwentyDestination]:
+    """The connector under test; `before` is taken first so the snapshot precedes every write."""
     pacer = None if server.emulated else Pacer(100, 60.0)
     destination = TwentyDestination(server.raw(), url=server.url, policy=TwentyRetryPolicy(sleep=sleeps), pacer=pacer)
     schema = destination.describe()
@@ -97,17 +109,6 @@ def dest(server: Server, sleeps: Sleeps) -> Iterator[TwentyDestination]:
         for change in made:
             destination.revert_change(change)
     destination.close()
-
-
-@pytest.fixture(scope="module")
-def before(server: Server) -> dict[str, dict[str, str]]:
-    """Every person and company that existed before the suite, with its updatedAt."""
-    with server.raw() as client:
-        out = {}
-        for plural in ("people", "companies"):
-            body = client.get(f"/rest/{plural}", params={"limit": 200}).json()
-            out[plural] = {r["id"]: r["updatedAt"] for r in body["data"][plural]}
-    return out
 
 
 def person(n: int | str, **values: Any) -> DestRecord:
