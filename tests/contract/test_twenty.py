@@ -151,6 +151,32 @@ def test_custom_field_is_created_used_and_removed(dest: TwentyDestination, serve
     assert not dest.describe().entity("person").has(change.name)
 
 
+def test_custom_object_with_reference_and_choice_fields(dest: TwentyDestination, server: Server) -> None:
+    plan = f"plan{TAG.capitalize()}"
+    obj = SchemaChange(kind="object", entity=plan, name=plan, label="Insurance plan")
+    ext = SchemaChange(kind="field", entity=plan, name=EXTERNAL_ID_FIELD, type="string", unique=True, external_id=True)
+    link = SchemaChange(kind="field", entity="person", name=f"{plan}Id", type="reference", reference=plan)
+    tier = SchemaChange(kind="field", entity=plan, name="network", type="enum", enum_values=("In network", "Out of network"))
+    changes = [obj, ext, link, tier]
+    try:
+        for change in changes:
+            dest.apply_change(change)
+        assert dest.apply_change(obj) == dest.apply_change(obj)
+        schema = dest.describe()
+        assert schema.entity(plan).is_custom
+        assert schema.entity(plan).field("network").enum_values == ("IN_NETWORK", "OUT_OF_NETWORK")
+        assert schema.entity("person").field(f"{plan}Id").reference == plan
+        (made,) = dest.upsert(plan, [DestRecord(f"bw:{TAG}:plan:1", {"name": "PPO", "network": "IN_NETWORK"})])
+        (member,) = upsert(dest, server, [person("member", **{f"{plan}Id": made.destination_id})])
+        assert dest.read("person", [member.destination_id])[member.destination_id][f"{plan}Id"] == made.destination_id
+        dest.delete("person", [member.destination_id])
+        assert dest.delete(plan, [made.destination_id])[0].action == "delete"
+    finally:
+        for change in reversed(changes):
+            dest.revert_change(change)
+    assert not dest.describe().has(plan)
+
+
 def test_batch_at_the_cap_passes_and_one_over_is_split(dest: TwentyDestination, server: Server) -> None:
     sent: list[str] = []
     dest.client.event_hooks["request"] = [lambda r: sent.append(f"{r.method} {r.url.path}")]
