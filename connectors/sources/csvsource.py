@@ -14,7 +14,7 @@ import csv
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from itertools import islice
@@ -116,11 +116,16 @@ def detect_encoding(path: Path, default: str | None = None) -> str:
         sample.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as exc:
-        if exc.start >= len(sample) - 3:  # a character cut at the end of the sample
+        if len(sample) == _SAMPLE_BYTES and exc.start >= len(sample) - 3:  # a character cut by the sample's end
             return "utf-8"
     if b"\x00" not in sample:
         if default:
             return default
+        try:
+            sample.decode("cp1252")  # Western Windows text: what Dentrix and Excel write in US/UK offices
+            return "cp1252"
+        except UnicodeDecodeError:
+            pass
         from charset_normalizer import from_bytes
 
         best = from_bytes(sample).best()
@@ -226,7 +231,7 @@ class CsvSource:
             raise ConfigError(f"{folder} holds no CSV or XLSX files.", hint="Point --source-path at the folder with the exported files.")
         self.files = {p.stem: p for p in files}
         self._tables: dict[str, CsvTable] = {}
-        self._entities: dict[str, Entity] = {}
+        self._sniffed: dict[str, tuple[Entity, dict[str, Callable[[Any], Any]]]] = {}
 
     def table(self, entity: str) -> CsvTable:
         """The sniffed file behind `entity`."""
@@ -244,24 +249,32 @@ class CsvSource:
             record[ROW_NUMBER] = number
             yield record
 
-    def entity(self, entity: str, *, profile: bool = True) -> Entity:
-        """Fields with sniffed types, the guessed key and the row count."""
-        if entity in self._entities and (not profile or self._entities[entity].fields[0].profile is not None):
-            return self._entities[entity]
+    def _sniff(self, entity: str) -> tuple[Entity, dict[str, Callable[[Any], Any]]]:
+        """Profile the first rows once: typed fields (with profiles), key, row count, converters."""
+        if entity in self._sniffed:
+            return self._sniffed[entity]
         table = self.table(entity)
         profiles = profile_records(self._raw(entity), table.header, limit=SNIFF_ROWS)
         rows = self.count(entity)
         key = self._guess_key(entity, profiles)
         fields = [
             Field(name=name, type=infer_type(p), label=name.replace("_", " ").strip().capitalize(), is_key=name == key,
-                  unique=name == key, native_type="text", profile=p if profile else None)
+                  unique=name == key, native_type="text", profile=p)
             for name, p in profiles.items()
         ]
         if key == ROW_NUMBER:
             fields.insert(0, Field(name=ROW_NUMBER, type="int", label="Row number", description="Data row number in the file (no id column found).", is_key=True, unique=True, readonly=True, native_type="derived"))
         result = Entity(name=entity, fields=tuple(fields), label=entity.replace("_", " ").capitalize(), description=f"File {table.path.name}", key=key, row_count=rows)
-        self._entities[entity] = result
-        return result
+        converters = {f.name: converter(f.type, f.profile) for f in fields}
+        self._sniffed[entity] = (result, converters)
+        return result, converters
+
+    def entity(self, entity: str, *, profile: bool = True) -> Entity:
+        """Fields with sniffed types, the guessed key and the row count (profiles when asked)."""
+        result = self._sniff(entity)[0]
+        if profile:
+            return result
+        return replace(result, fields=tuple(replace(f, profile=None) for f in result.fields))
 
     def _guess_key(self, entity: str, profiles: Mapping[str, ValueProfile]) -> str:
         """An id-like column whose values are all present and distinct, else the row number."""
@@ -287,10 +300,9 @@ class CsvSource:
         return sum(1 for _ in self.table(entity).rows())
 
     def _records(self, entity: str) -> Iterator[Record]:
-        spec = self.entity(entity, profile=False)
-        convert = {f.name: converter(f.type, f.profile) for f in spec.fields}
+        convert = self._sniff(entity)[1]
         for raw in self._raw(entity):
-            yield {name: convert[name](raw.get(name)) for name in spec.field_names}
+            yield {name: fn(raw.get(name)) for name, fn in convert.items()}
 
     def pages(self, entity: str, *, cursor: str | None = None, page_size: int = 1000, changed_since: datetime | None = None) -> Iterator[Page]:
         """Records in file order; the cursor is the last data row number read."""
