@@ -84,10 +84,16 @@ def check_step(name: str, args: Mapping[str, Any]) -> str | None:
 def run_chain(steps: Sequence[Step], value: Any, ctx: TransformContext) -> Any:
     """Apply each step to the previous step's result; TransformError rejects the record."""
     for step in steps:
-        problem = check_step(step.name, step.args)
-        if problem is not None:
-            raise TransformError("bad_transform", f"mapping.yaml: {problem}.", hint="Fix the transform in mapping.yaml.")
-        value = REGISTRY[step.name](value, ctx, **dict(step.args))
+        fn = REGISTRY.get(step.name)
+        try:
+            if fn is None:
+                raise TypeError(step.name)
+            value = fn(value, ctx, **step.args)
+        except TypeError:
+            problem = check_step(step.name, step.args)
+            if problem is None:
+                raise
+            raise TransformError("bad_transform", f"mapping.yaml: {problem}.", hint="Fix the transform in mapping.yaml.") from None
     return value
 
 
