@@ -10,7 +10,7 @@ every record has its own Outcome.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,16 @@ from connectors.destinations._twenty_shape import (
     same,
     to_entity,
 )
-from connectors.http import Pacer, RetryableHTTPError, RetryPolicy, UnreachableError, Verdict, classify_response, make_client, send
+from connectors.http import (
+    Pacer,
+    RetryableHTTPError,
+    RetryPolicy,
+    UnreachableError,
+    Verdict,
+    classify_response,
+    make_client,
+    send,
+)
 from connectors.secrets import require_secret
 from mapper.errors import ConfigError, DestinationError
 from mapper.schema import Schema, SchemaChange
@@ -87,7 +96,8 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 def _in_filter(field: str, values: Sequence[str]) -> str:
     # Twenty splits `in` lists on every comma and only strips the quotes: no escaping exists.
-    return f"{field}[in]:[{','.join(f'{chr(34)}{v}{chr(34)}' for v in values)}]"
+    quoted = ",".join('"' + v + '"' for v in values)
+    return f"{field}[in]:[{quoted}]"
 
 
 def _filterable(value: str) -> bool:
@@ -132,11 +142,11 @@ class TwentyDestination:
                 hint="Check that the url points at a Twenty server and the object exists (bridgework describe).")
         return response
 
-    def _ok(self, response: httpx.Response, what: str) -> Any:
+    def _ok(self, response: httpx.Response, what: str,
+            hint: str = "Run bridgework describe to refresh the destination schema.") -> Any:
         if response.status_code >= 400:
             code, _ = reject_reason(what, response.status_code, _messages(response))
-            raise DestinationError(f"Twenty refused {what} ({code}, HTTP {response.status_code}).",
-                                   hint="Run bridgework describe to refresh the destination schema.")
+            raise DestinationError(f"Twenty refused {what} ({code}, HTTP {response.status_code}).", hint=hint)
         return response.json()
 
     # --- metadata ------------------------------------------------------------------------
@@ -167,55 +177,53 @@ class TwentyDestination:
     def apply_change(self, change: SchemaChange) -> str:
         """Create a custom object or field; an existing one (even deactivated) is reused."""
         if change.kind == "object":
-            existing = self._metadata(refresh=True).get(change.entity)
-            if existing is None:
-                body = {"nameSingular": change.entity, "namePlural": plural(change.entity),
-                        "labelSingular": change.label or change.entity, "labelPlural": plural(change.label or change.entity),
-                        "description": change.description or change.reason}
-                response = self._request("POST", "/rest/metadata/objects", json=body)
-                existing = self._metadata(refresh=True).get(change.entity)
-                if existing is None:
-                    self._ok(response, f"the custom object {change.entity}")
-            assert existing is not None
-            if not existing.get("isActive", True):
-                self._ok(self._request("PATCH", f"/rest/metadata/objects/{existing['id']}", json={"isActive": True}),
-                         f"the custom object {change.entity}")
-                self._metadata(refresh=True)
-            return str(existing["id"])
-        name = field_name(change)
+            return self._ensure(change, "/rest/metadata/objects", lambda: self._metadata(refresh=True).get(change.entity),
+                                {"nameSingular": change.entity, "namePlural": plural(change.entity),
+                                 "labelSingular": change.label or change.entity,
+                                 "labelPlural": plural(change.label or change.entity),
+                                 "description": change.description or change.reason})
         obj = self._object(change.entity)
-        field = self._field(change.entity, name)
-        if field is None:
-            target = self._object(change.reference)["id"] if change.type == "reference" and change.reference else None
-            response = self._request("POST", "/rest/metadata/fields", json=field_body(change, obj["id"], target))
+        target = self._object(change.reference)["id"] if change.type == "reference" and change.reference else None
+        return self._ensure(change, "/rest/metadata/fields", lambda: self._field(change.entity, field_name(change)),
+                            field_body(change, obj["id"], target))
+
+    def _ensure(self, change: SchemaChange, path: str, find: Callable[[], dict[str, Any] | None],
+                body: dict[str, Any]) -> str:
+        """The id of the metadata item `find` returns, creating or re-activating it first."""
+        what = f"the custom {change.kind} {change.entity}" + (f".{change.name}" if change.kind == "field" else "")
+        hint = "Check that the name is camelCase, at most 63 characters and not taken (bridgework describe)."
+        item = find()
+        if item is None:
+            response = self._request("POST", path, json=body)
             self._metadata(refresh=True)
-            field = self._field(change.entity, name)
-            if field is None:
-                self._ok(response, f"the custom field {change.entity}.{name}")
-                raise DestinationError(f"Twenty did not create the custom field {change.entity}.{name}.")
-        if not field.get("isActive", True):
-            self._ok(self._request("PATCH", f"/rest/metadata/fields/{field['id']}", json={"isActive": True}),
-                     f"the custom field {change.entity}.{name}")
+            item = find()  # present even when the answer was lost: a replayed POST must not fail
+            if item is None:
+                self._ok(response, what, hint)
+                raise DestinationError(f"Twenty did not create {what}.", hint=hint)
+        if not item.get("isActive", True):
+            self._ok(self._request("PATCH", f"{path}/{item['id']}", json={"isActive": True}), what, hint)
             self._metadata(refresh=True)
-        return str(field["id"])
+        return str(item["id"])
 
     def revert_change(self, change: SchemaChange) -> None:
         """Deactivate, then delete, a custom field or object (§1.3); gone already is fine."""
-        objects = self._metadata(refresh=True)
-        if change.kind == "object":
-            item = objects.get(change.entity)
-            path = "/rest/metadata/objects"
-        else:
+        def find() -> dict[str, Any] | None:
+            objects = self._metadata(refresh=True)
+            if change.kind == "object":
+                return objects.get(change.entity)
             obj = objects.get(change.entity)
-            item = next((f for f in obj["fields"] if f["name"] == field_name(change)), None) if obj else None
-            path = "/rest/metadata/fields"
+            return next((f for f in obj["fields"] if f["name"] == field_name(change)), None) if obj else None
+
+        path = f"/rest/metadata/{'objects' if change.kind == 'object' else 'fields'}"
+        what = f"removing {change.key}"
+        item = find()
         if item is None:
             return
-        what = f"removing {change.key}"
         if item.get("isActive", True):
             self._ok(self._request("PATCH", f"{path}/{item['id']}", json={"isActive": False}), what)
-        self._ok(self._request("DELETE", f"{path}/{item['id']}"), what)
-        self._metadata(refresh=True)
+        response = self._request("DELETE", f"{path}/{item['id']}")
+        if response.status_code >= 400 and find() is not None:  # a replayed DELETE finds nothing left: fine
+            self._ok(response, what)
 
     # --- records -------------------------------------------------------------------------
 
