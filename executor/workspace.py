@@ -5,12 +5,12 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import sqlite3
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import sqlite_utils
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -213,9 +213,9 @@ def create_ledger_file(path: Path) -> None:
     """An empty SQLite ledger in WAL mode, readable by its owner only."""
     old = os.umask(0o077)
     try:
-        db = sqlite_utils.Database(path)
-        db.enable_wal()
-        db.conn.close()
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.close()
     finally:
         os.umask(old)
     os.chmod(path, 0o600)

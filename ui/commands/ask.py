@@ -8,7 +8,6 @@ import typer
 
 from executor.workspace import Workspace
 from ui._app import JsonOption, WorkspaceOption, command, console, print_json
-from ui.chat.engine import IntentRouter, ask as answer_question, default_embedder
 
 
 @command()
@@ -20,6 +19,8 @@ def ask(
     json_out: JsonOption = False,
 ) -> None:
     """Answer a question about the migration's status (offline unless an LLM is configured)."""
+    from ui.chat.engine import IntentRouter, ask as answer_question, default_embedder
+
     ws = Workspace.find(workspace)
     model = llm or ws.settings.options.llm
     router = IntentRouter(embedder=None if fast else default_embedder())
