@@ -305,7 +305,9 @@ class TwentyDestination:
         response = self._request("POST", f"/rest/batch/{plural_name}", json=[self._body(entity, r) for r in records])
         if response.status_code < 400:
             return {r.external_id: Outcome(r.external_id, record_id(r.external_id), "create") for r in records}
-        landed = self._lookup(entity, [r.external_id for r in records])
+        # A batch is atomic, so records can only be there already when an earlier try landed unseen.
+        replayed = any(m.startswith("Record already exists") for m in _messages(response))
+        landed = self._lookup(entity, [r.external_id for r in records]) if replayed else {}
         outcomes = {r.external_id: Outcome(r.external_id, str(landed[r.external_id]["id"]), "create")
                     for r in records if r.external_id in landed}
         rest = [r for r in records if r.external_id not in landed]
