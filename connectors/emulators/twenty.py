@@ -209,9 +209,10 @@ class TwentyEmulator:
 class Gate:
     """ASGI wrapper: auth, throttling and injected faults in front of the API routes."""
 
-    def __init__(self, app: Any, emulator: TwentyEmulator) -> None:
+    def __init__(self, app: Starlette, emulator: TwentyEmulator) -> None:
         self.app = app
         self.emulator = emulator
+        self.state = app.state  # tests reach the emulator as app.state.emulator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -466,7 +467,7 @@ def _routes(em: TwentyEmulator) -> list[Route]:
     ]
 
 
-def create_app(state_path: Path | None = None, **switches: Any) -> Any:
+def create_app(state_path: Path | None = None, **switches: Any) -> Gate:
     """The Twenty emulator as an ASGI app; state in SQLite at `state_path` (None: in memory)."""
     settings = Switches()
     settings.update(_env_switches())
@@ -474,6 +475,4 @@ def create_app(state_path: Path | None = None, **switches: Any) -> Any:
     emulator = TwentyEmulator(state_path, settings)
     app = Starlette(routes=_routes(emulator))
     app.state.emulator = emulator
-    gate = Gate(app, emulator)
-    gate.state = app.state  # type: ignore[attr-defined]
-    return gate
+    return Gate(app, emulator)
