@@ -317,6 +317,22 @@ def _item_label(item: Any) -> str | None:
     return f"'{source}'" if source else None
 
 
+def line_of_map(text: str, entity_map: str, field_key: str | None = None) -> int:
+    """The 1-based line of an entity map (or of one of its field maps) in mapping.yaml text; 1 when not found."""
+    data = yaml.safe_load(text)
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    maps = data.get("entities", []) if isinstance(data, dict) else []
+    i = next((n for n, em in enumerate(maps) if isinstance(em, dict) and em.get("id") == entity_map), None)
+    if i is None:
+        return 1
+    if field_key is None:
+        return _line_of(node, ("entities", i, "id"))
+    fields = maps[i].get("fields") or []
+    keys = ["+".join(f["source"]) if isinstance(f.get("source"), list) else str(f.get("source")) for f in fields]
+    j = keys.index(field_key) if field_key in keys else None
+    return _line_of(node, ("entities", i) if j is None else ("entities", i, "fields", j, "source"))
+
+
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
     """The 1-based line of the YAML key or item at `loc`, or of its nearest existing parent."""
     line = 1

@@ -8,7 +8,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mapper._spec_model import CUSTOM_PREFIX, CustomFieldDef, Decision, EntityMap, FieldMap, MappingSpec, Status
+from mapper._spec_model import (
+    CUSTOM_PREFIX,
+    CustomFieldDef,
+    Decision,
+    EntityMap,
+    FieldMap,
+    MappingSpec,
+    Status,
+    line_of_map,
+)
 from mapper.errors import SpecError
 from mapper.naming import DESTINATION_KINDS, check_custom_name
 from mapper.schema import Entity, Schema
@@ -120,6 +129,11 @@ def _field_issues(spec: MappingSpec, em: EntityMap, fm: FieldMap, src: Entity, d
 def _spelled(destination: Schema, name: str) -> str:
     """`name` as the destination spells its entity (references may differ in case)."""
     return next((e.name for e in destination.entities if e.name.lower() == name.lower()), name)
+
+
+def format_issues(issues: Iterable[SpecIssue], text: str, filename: str = "mapping.yaml") -> list[str]:
+    """Each issue as one line `file:line: ref: message` (`text` is mapping.yaml as saved)."""
+    return [f"{filename}:{line_of_map(text, i.ref.entity_map, i.ref.field) if i.ref else 1}: {i}" for i in issues]
 
 
 def reopen_stale(spec: MappingSpec, issues: Iterable[SpecIssue], *, by: str, at: datetime) -> list[FieldRef]:
@@ -292,8 +306,9 @@ def merge_proposals(old: MappingSpec, new: MappingSpec, *, source: Schema | None
     """`new` proposals, keeping every confirmed/rejected decision of `old` whose source and target still exist.
 
     Without schemas, "still exists" means the source field is still proposed in `new` (or every
-    source of a joined map is). Decided entity maps missing from `new` are kept when their
-    source entity still exists; decided field maps whose source is gone are dropped.
+    source of a joined map is). Entity maps missing from `new` that hold any decision are kept
+    when their source entity still exists; decided field maps whose source is gone are dropped;
+    a field decided in one map is not proposed again in a sibling map of the same source entity.
     """
     merged = new.model_copy(deep=True)
     olds = {em.id: em for em in old.entities}
@@ -311,9 +326,22 @@ def merge_proposals(old: MappingSpec, new: MappingSpec, *, source: Schema | None
         em.fields.extend(fm.model_copy(deep=True) for fm in keep.values())
     ids = {em.id for em in merged.entities}
     for em in old.entities:
-        if em.id not in ids and em.status != "proposed" and (source is None or source.has(em.source)):
+        decided = em.status != "proposed" or any(fm.status != "proposed" for fm in em.fields)
+        if em.id not in ids and decided and (source is None or source.has(em.source)):
             merged.entities.append(em.model_copy(deep=True))
+    _drop_shadowed(merged)
     return merged
+
+
+def _drop_shadowed(spec: MappingSpec) -> None:
+    """A field a person decided in one entity map is not proposed again in a sibling map of the same source."""
+    decided: dict[str, set[str]] = {}
+    for em in spec.entities:
+        decided.setdefault(em.source, set()).update(fm.key for fm in em.fields if fm.status != "proposed")
+    for em in spec.entities:
+        mine = {fm.key for fm in em.fields if fm.status != "proposed"}
+        em.fields = [fm for fm in em.fields
+                     if fm.status != "proposed" or fm.key in mine or fm.key not in decided[em.source]]
 
 
 def _copy_entity_decision(before: EntityMap, em: EntityMap) -> None:

@@ -22,6 +22,7 @@ from mapper.spec import (
     check_ready,
     confirm,
     dependency_order,
+    format_issues,
     merge_proposals,
     reject,
     reopen_stale,
@@ -184,6 +185,10 @@ def test_validate_against_flags_stale_confirmations_and_reopens_them() -> None:
     assert ("missing_target_field", "patient->res.partner:carrierid", True) in codes  # x_carrier_id not there
     with pytest.raises(SpecError, match="no longer fit the schemas"):
         check_ready(spec, issues)
+    text = spec.to_yaml()
+    lines = format_issues(issues, text, "ws/mapping.yaml")
+    pager_line = next(line for line in lines if ":pager:" in line)
+    assert pager_line.startswith(f"ws/mapping.yaml:{_line(text, 'source: pager')}: patient->res.partner:pager: ")
     reopened = reopen_stale(spec, issues, by="bridgework", at=AT)
     assert [str(r) for r in reopened] == ["patient->res.partner:pager", "patient->res.partner:carrierid"]
     pager = spec.entities[0].fields[1]
@@ -294,6 +299,16 @@ def test_merge_keeps_decided_entity_maps_new_proposals_lack() -> None:
     old.entities.append(extra)
     merged = merge_proposals(old, make_spec(), source=source_schema())
     assert merged.entities[-1].id == "patient->x_note"
+
+
+def test_merge_does_not_propose_again_what_a_sibling_map_decided() -> None:
+    old = make_spec()
+    split = EntityMap(id="patient->x_insurance", source="patient", target="custom:x_insurance", kind="split",
+                      fields=[FieldMap(source="carrierid", target="x_carrier", decision=Decision(status="confirmed", by="a", at=AT))])
+    old.entities.append(split)
+    merged = merge_proposals(old, make_spec(), source=source_schema())
+    assert "carrierid" not in {fm.key for fm in merged.entities[0].fields}
+    assert [fm.key for fm in merged.entities[-1].fields] == ["carrierid"]
 
 
 def test_dependency_order_follows_lookups() -> None:
