@@ -16,11 +16,13 @@ from ui._app import JsonOption, WorkspaceOption, command, console, print_json
 @command("confirm")
 def confirm_command(
     fields: Annotated[list[str] | None, typer.Argument(
-        help="Field maps to decide: entity.field (e.g. patient.pager) or entitymapid:field.", show_default=False)] = None,
+        help="Field maps to decide: entity.field (e.g. patient.pager) or entitymapid:field.", metavar="FIELD...",
+        show_default=False)] = None,
     min_score: Annotated[float | None, typer.Option(
         "--min-score", min=0.0, max=1.0, help="Confirm every proposal scoring at least this (0-1).")] = None,
     entity: Annotated[str | None, typer.Option(
-        "--entity", help="Limit to one entity map (its id, or its source entity); alone it decides the map and its fields.")] = None,
+        "--entity", help="Limit to one entity map (its id or source entity). Alone: confirm the map and its proposed "
+        "fields, or with --reject reject the map.")] = None,
     reject_: Annotated[bool, typer.Option("--reject", help="Reject instead of confirm (nothing of it will load).")] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="Why (kept with a rejection).")] = None,
     workspace: WorkspaceOption = None,
