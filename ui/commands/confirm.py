@@ -16,7 +16,7 @@ from ui._app import JsonOption, WorkspaceOption, command, console, print_json
 @command("confirm")
 def confirm_command(
     fields: Annotated[list[str] | None, typer.Argument(
-        help="Field maps to decide: entity.field (e.g. patient.pager) or entitymapid:field.", metavar="FIELD...",
+        help="Field maps to decide: entity.field (e.g. patient.pager) or entitymapid:field.", metavar="FIELD",
         show_default=False)] = None,
     min_score: Annotated[float | None, typer.Option(
         "--min-score", min=0.0, max=1.0, help="Confirm every proposal scoring at least this (0-1).")] = None,
