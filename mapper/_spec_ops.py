@@ -122,7 +122,7 @@ def _field_issues(spec: MappingSpec, em: EntityMap, fm: FieldMap, src: Entity, d
         looked = next((m for m in spec.entities if m.id == fm.lookup), None)
         if wanted and looked is not None and looked.target_name not in (wanted, _spelled(destination, wanted)):
             issues.append(SpecIssue("relation_target_mismatch", f"'{name}' points at '{wanted}' but lookup '{fm.lookup}' "
-                                    f"loads '{looked.target_name}'.", ref, confirmed))
+                                    f"loads '{looked.target_name}'.", ref))
     return issues
 
 
