@@ -170,3 +170,14 @@ def test_from_settings_needs_url_and_key(monkeypatch: pytest.MonkeyPatch, tmp_pa
     dest = twenty.from_settings({"url": "http://127.0.0.1:1/"}, tmp_path)
     assert dest.url == "http://127.0.0.1:1" and dest.pacer is not None and dest.capabilities.max_batch == 60
     dest.close()
+
+
+def test_a_repeated_page_cursor_fails_loudly() -> None:
+    def same_page(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/rest/metadata/objects":
+            return httpx.Response(200, json={"data": {"objects": [PERSON]}, "totalCount": 1})
+        return httpx.Response(200, json={"data": {"people": [{"id": "a"}]}, "totalCount": 9,
+                                         "pageInfo": {"hasNextPage": True, "endCursor": "same"}})
+
+    with pytest.raises(DestinationError, match="repeated a page cursor"):
+        destination(same_page, []).read("person", ["a"])

@@ -6,6 +6,13 @@ them. Twenty's `?upsert=true` is not used on purpose: it matches on any unique f
 patient whose email equals another person's would overwrite that person (a seeded sample, or a
 family member). A batch create is all or nothing (§1.5), so a refused batch is split until
 every record has its own Outcome.
+
+Checked against twentyhq/twenty source (code search): REST `in` filters are split on every
+comma with only the surrounding quotes stripped (no escaping), so external ids holding quotes,
+commas or brackets are looked up by their deterministic id only; page size is silently capped
+at QUERY_MAX_RECORDS, which differs between builds, so every lookup walks pages; newer builds
+word unique violations "A duplicate entry was detected" / "Duplicate <label>. Please set a
+unique one.", all recognised as code `duplicate`.
 """
 
 from __future__ import annotations
