@@ -136,7 +136,7 @@ def test_delta_with_updated_after(source: DentallySource, practice: Path) -> Non
     assert appointments == set(db(practice, "SELECT id FROM appointments WHERE updated_at > ?", "2024-12-01T00:00:00.000Z"))
 
 
-@pytest.mark.parametrize("entity", ["patients", "appointments"])
+@pytest.mark.parametrize("entity", ["patients", "appointments", "invoice_items"])
 def test_cursor_resumes_mid_way(source: DentallySource, server: RunningServer, practice: Path, entity: str) -> None:
     faults(server, unstable_every=2)
     first: list[Any] = []
@@ -147,8 +147,12 @@ def test_cursor_resumes_mid_way(source: DentallySource, server: RunningServer, p
         if i == 3:
             break
     rest = [r["id"] for r in read_all(source, entity, page_size=25, cursor=cursor)]
-    assert not set(first) & set(rest)
-    assert sorted(first + rest) == sorted(db(practice, f"SELECT id FROM {entity}"))
+    assert len(rest) == len(set(rest))
+    assert set(first) | set(rest) == set(db(practice, f"SELECT id FROM {entity}"))  # nothing lost
+    if entity != "invoice_items":
+        # GUID ids cannot be probed one by one: the final re-read after a resume may repeat
+        # records read before the interruption (harmless: loads upsert by external id).
+        assert not set(first) & set(rest)
 
 
 def test_429_and_5xx_are_retried_with_recorded_sleeps(source: DentallySource, server: RunningServer,
@@ -299,3 +303,22 @@ def test_a_page_that_ignores_page_numbers_fails_loudly() -> None:
 def test_a_foreign_cursor_is_refused(source: DentallySource) -> None:
     with pytest.raises(SourceError, match="cursor"):
         next(source.pages("patients", cursor="page=3"))
+
+
+def test_paginator_probes_only_the_gaps_a_skip_left() -> None:
+    from connectors.sources._dentally_pages import PagePaginator, StreamState
+
+    # ids 1..12 except 9 (deleted); page 2 repeats id 4 and skips id 5, so page bounds leave a gap 4 -> 6.
+    pages = {1: [1, 2, 3, 4], 2: [4, 6, 7, 8], 3: [10, 11, 12]}
+    probed: list[int] = []
+
+    def fetch_page(page: int, size: int, desc: bool) -> tuple[list[dict[str, Any]], int]:
+        return [{"id": i} for i in pages.get(page, [])], 11
+
+    def fetch_one(key: int) -> dict[str, Any] | None:
+        probed.append(key)
+        return {"id": key} if key != 9 else None
+
+    out = [r["id"] for chunk in PagePaginator(fetch_page, fetch_one, 4, StreamState(), set()) for r in chunk]
+    assert sorted(out) == [1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12]
+    assert probed == [5]  # the gap 8 -> 10 is a deletion: never probed, the count was already reached

@@ -9,14 +9,20 @@ between them (~6 % seen on some resources). The paginator asks for `sort_by=id`,
 3. after each page compares what it emitted with what the server says precedes the page
    end (`min(page * per_page, total_count)`); while it is short, it fetches the ids of the
    oldest gaps one by one (`GET /v1/<resource>/<id>`, 404 = really absent), gaps of at most
-   `MAX_PROBE` ids only;
+   `MAX_PROBE` ids only (wider ones stay pending);
 4. stops on a short or empty page (never on `meta`); if `total_count` is still not reached, it
-   probes the remaining gaps whatever their size, then re-reads the listing in reverse order
-   and with other page sizes (so page boundaries, and skips, move; at most three passes, each
-   stopping as soon as the count is reached), emitting what was never emitted.
+   probes the pending gaps while that costs about as many requests as one more read (real
+   ids are global, so a practice's ids can be far apart), then re-reads the listing in
+   reverse order and with other page sizes (so page boundaries, and skips, move; at most
+   three passes, each stopping as soon as the count is reached), emitting what was never
+   emitted.
 
 Records found by steps 3–4 come after records with higher ids: order is by id except for them.
 The state (next page, last id, count emitted, pending gaps) is small and goes in the cursor.
+After a resume, the ids emitted before the interruption are known only as "up to the last
+id": if step 4 is needed then, it re-reads the whole listing once and emits every record this
+run has not emitted, so records read before the interruption may come again (never one lost;
+loads upsert by external id). With integer ids step 3 usually closes the gaps first.
 """
 
 from __future__ import annotations
@@ -85,7 +91,7 @@ class PagePaginator:
             st.page += 1
             short = len(records) < self.per_page
             expected = self.total if short else min((st.page - 1) * self.per_page, self.total)
-            fresh += self._probe(expected - st.emitted, limit=MAX_PROBE)
+            fresh += self._probe(expected - st.emitted, per_gap=MAX_PROBE, budget=MAX_PROBE)
             if fresh:
                 yield fresh
             if short:
@@ -114,23 +120,30 @@ class PagePaginator:
 
     def _note_gap(self, fresh: list[Raw]) -> None:
         st = self.state
-        keys = [r["id"] for r in fresh if isinstance(r.get("id"), int)]
+        keys = sorted((r["id"] for r in fresh if r.get("id") is not None), key=lambda k: _sort_key({"id": k}))
         if not keys:
             return
-        first, last = min(keys), max(keys)
-        if isinstance(st.last_key, int) and first > st.last_key + 1:
+        first, last = keys[0], keys[-1]
+        if isinstance(st.last_key, int) and isinstance(first, int) and first > st.last_key + 1:
             st.gaps.append((st.last_key, first))
         if st.last_key is None or _le(st.last_key, last):
             st.last_key = last
 
-    def _probe(self, missing: int, *, limit: int | None) -> list[Raw]:
-        """Fetch ids of pending gaps one by one, oldest first, while records are missing."""
+    def _probe(self, missing: int, *, per_gap: int, budget: int) -> list[Raw]:
+        """Fetch the ids of pending gaps one by one, oldest first, while records are missing.
+
+        Gaps wider than `per_gap` ids, or than what is left of `budget` requests, stay pending.
+        """
         st = self.state
         found: list[Raw] = []
+        kept: list[tuple[int, int]] = []
         while missing > len(found) and st.gaps and self.fetch_one is not None:
             lo, hi = st.gaps.pop(0)
-            if limit is not None and hi - lo - 1 > limit:
+            width = hi - lo - 1
+            if width > per_gap or width > budget:
+                kept.append((lo, hi))
                 continue
+            budget -= width
             for key in range(lo + 1, hi):
                 if key in self.seen:
                     continue
@@ -138,18 +151,25 @@ class PagePaginator:
                 if record is not None:
                     self.seen.add(key)
                     found.append(record)
+        st.gaps[:0] = kept
         st.emitted += len(found)
         return found
 
     def _repair(self) -> list[Raw]:
         """When total_count is still not reached: probe what is left, then re-read with other page bounds."""
         st = self.state
-        found = self._probe(self.total - st.emitted, limit=None)
+        # Probing is worth it while it costs about as much as one more read of the listing
+        # (a re-read after a resume also repeats records, so small listings still probe).
+        budget = max(4 * MAX_PROBE, -(-self.total // self.per_page))
+        found = self._probe(self.total - st.emitted, per_gap=budget, budget=budget)
+        resumed = st.resume_key is not None
         for descending, per_page in _repair_passes(self.per_page):
             if st.emitted >= self.total:
                 break
             page = 1
-            while st.emitted < self.total:
+            # After a resume, a missing record may be below the resume point, among records
+            # emitted before the interruption: read the whole listing once and stop there.
+            while resumed or st.emitted < self.total:
                 records, _ = self.fetch_page(page, per_page, descending)
                 for record in records:
                     key = record.get("id")
@@ -160,6 +180,8 @@ class PagePaginator:
                 if len(records) < per_page:
                     break
                 page += 1
+            if resumed:
+                break
         return found
 
 
