@@ -178,8 +178,9 @@ class TwentyDestination:
                          if o.get("isActive", True) and (not o.get("isSystem") or o["nameSingular"] in LINK_OBJECTS))
         return Schema(system="twenty", entities=entities)
 
-    def _field(self, entity: str, name: str) -> dict[str, Any] | None:
-        return next((f for f in self._object(entity)["fields"] if f["name"] == name), None)
+    def _field(self, entity: str, name: str, *, active_only: bool = True) -> dict[str, Any] | None:
+        return next((f for f in self._object(entity)["fields"]
+                     if f["name"] == name and (f.get("isActive", True) or not active_only)), None)
 
     def apply_change(self, change: SchemaChange) -> str:
         """Create a custom object or field; an existing one (even deactivated) is reused."""
@@ -191,7 +192,7 @@ class TwentyDestination:
                                  "description": change.description or change.reason})
         obj = self._object(change.entity)
         target = self._object(change.reference)["id"] if change.type == "reference" and change.reference else None
-        return self._ensure(change, "/rest/metadata/fields", lambda: self._field(change.entity, field_name(change)),
+        return self._ensure(change, "/rest/metadata/fields", lambda: self._field(change.entity, field_name(change), active_only=False),
                             field_body(change, obj["id"], target))
 
     def _ensure(self, change: SchemaChange, path: str, find: Callable[[], dict[str, Any] | None],

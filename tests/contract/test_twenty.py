@@ -143,6 +143,9 @@ def test_custom_field_is_created_used_and_removed(dest: TwentyDestination, serve
     change = SchemaChange(kind="field", entity="person", name=f"insurance{TAG.capitalize()}", type="string")
     first = dest.apply_change(change)
     assert dest.apply_change(change) == first  # idempotent
+    with server.raw() as client:
+        assert client.patch(f"/rest/metadata/fields/{first}", json={"isActive": False}).status_code == 200
+    assert dest.apply_change(change) == first  # a deactivated field is switched back on, not duplicated
     assert dest.describe().entity("person").field(change.name).is_custom
     (outcome,) = upsert(dest, server, [person("custom", **{change.name: "PPO"})])
     assert dest.read("person", [outcome.destination_id])[outcome.destination_id][change.name] == "PPO"
