@@ -10,6 +10,7 @@ over ODBC. Assumed for c-tree (reference/sources.md §1.1 only says objects are 
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -42,8 +43,9 @@ class Query:
         return tuple(values[name] for name in self.params) if self.params else values
 
 
+@functools.lru_cache(maxsize=512)
 def transpile(sql: str, dialect: Dialect) -> Query:
-    """SQLite-syntax `sql` with :named parameters, rendered for `dialect`."""
+    """SQLite-syntax `sql` with :named parameters, rendered for `dialect` (cached: pages repeat it)."""
     tree = sqlglot.parse_one(sql, read="sqlite")
     for count in tree.find_all(exp.Count):
         count.set("big_int", None)  # SQLite counts are 64-bit; plain COUNT is what c-tree knows

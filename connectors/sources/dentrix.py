@@ -122,7 +122,10 @@ def _money(value: Any) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, float):
-        return Decimal(repr(value)).quantize(_CENT)
+        amount = Decimal(repr(value)).quantize(_CENT)
+        if len(_MONEY) < _CACHE_LIMIT:  # fees and payments repeat a lot
+            _MONEY[value] = amount
+        return amount
     try:
         return Decimal(str(value).strip().replace("$", "").replace(",", "")).quantize(_CENT)
     except InvalidOperation:
@@ -137,7 +140,12 @@ def _start(day: Any, hour: Any, minute: Any) -> datetime | None:
     return datetime(start.year, start.month, start.day, min(h, 23), min(m, 59))
 
 
-_HELPERS = {"_cell": _cell, "_int": _int, "_bool": _bool, "_date": _date, "_datetime": _datetime, "_money": _money, "_start": _start}
+_MONEY: dict[float, Decimal] = {}
+_CACHE_LIMIT = 100_000
+_HELPERS = {
+    "_cell": _cell, "_int": _int, "_bool": _bool, "_date": _date, "_datetime": _datetime, "_money": _money, "_start": _start,
+    "_MONEY": _MONEY, "_fromdate": date.fromisoformat, "_fromiso": datetime.fromisoformat,
+}
 
 
 def _expression(col: Column | None, i: int) -> str:
@@ -152,7 +160,12 @@ def _expression(col: Column | None, i: int) -> str:
         return f"({expr} or None)" if col.zero_is_missing else expr
     if kind == "bit":
         return f"((v != 0) if (v := r[{i}]).__class__ is int else _bool(v))"
-    return {"date": f"_date(r[{i}])", "datetime": f"_datetime(r[{i}])", "money": f"_money(r[{i}])"}[kind]
+    # Fast paths for the common case (ISO text after 1900-01-01, Dentrix's "no date"); the rest go to the helpers.
+    if kind == "date":
+        return f"(_fromdate(v) if (v := r[{i}]).__class__ is str and len(v) == 10 and v > '1900-01-02' else _date(v))"
+    if kind == "datetime":
+        return f"(_fromiso(v) if (v := r[{i}]).__class__ is str and len(v) == 19 and v > '1900-01-02' else _datetime(v))"
+    return f"(_MONEY[v] if (v := r[{i}]) in _MONEY else _money(v))"
 
 
 def _compile_converter(table: Table | None, columns: Sequence[str], key: Sequence[str]) -> Callable[[Sequence[Any]], Record]:

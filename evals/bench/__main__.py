@@ -10,6 +10,8 @@ AREAS: dict[str, str] = {
     "twenty": "evals.bench.twenty",
     "dentally": "evals.bench.dentally",
     "odoo": "evals.bench.odoo",
+    "sources": "evals.bench.sources",
+    "executor": "evals.bench.executor",
 }
 
 
