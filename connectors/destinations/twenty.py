@@ -185,7 +185,7 @@ class TwentyDestination:
     def apply_change(self, change: SchemaChange) -> str:
         """Create a custom object or field; an existing one (even deactivated) is reused."""
         if change.kind == "object":
-            return self._ensure(change, "/rest/metadata/objects", lambda: self._metadata(refresh=True).get(change.entity),
+            return self._ensure(change, "/rest/metadata/objects", lambda: self._metadata().get(change.entity),
                                 {"nameSingular": change.entity, "namePlural": plural(change.entity),
                                  "labelSingular": change.label or change.entity,
                                  "labelPlural": plural(change.label or change.entity),
@@ -200,6 +200,7 @@ class TwentyDestination:
         """The id of the metadata item `find` returns, creating or re-activating it first."""
         what = f"the custom {change.kind} {change.entity}" + (f".{change.name}" if change.kind == "field" else "")
         hint = "Check that the name is camelCase, at most 63 characters and not taken (bridgework describe)."
+        self._metadata(refresh=True)
         item = find()
         if item is None:
             response = self._request("POST", path, json=body)
