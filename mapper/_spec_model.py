@@ -150,7 +150,7 @@ class SpecValidationError(SpecError):
     def __init__(self, problems: list[str], *, hint: str = "Fix it by hand or in bridgework review.") -> None:
         self.problems = problems
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(problems[0] + more, hint=hint)
+        super().__init__(problems[0].rstrip(".") + more + ".", hint=hint)
 
 
 class MappingSpec(_Model):
@@ -212,18 +212,47 @@ class MappingSpec(_Model):
                             hint="Fix that line, or run bridgework propose to rebuild the file.") from None
         if not isinstance(data, dict):
             raise SpecError(f"{filename} is not a mapping file.", hint="Run bridgework propose to rebuild it.")
+        twice = _duplicate_keys(node)
+        if twice:
+            raise SpecValidationError([f"{filename}:{line}: '{key}' appears twice in one block; keep one"
+                                       for line, key in twice])
         try:
             spec = cls.model_validate(data)
         except ValidationError as exc:
-            raise SpecValidationError([
-                f"{filename}:{_line_of(node, tuple(e['loc']))}: {_describe(data, tuple(e['loc']))}: {e['msg']}"
-                for e in exc.errors()
-            ]) from None
+            raise SpecValidationError(_pydantic_problems(exc, node, data, filename)) from None
         problems = check_spec(spec)
         if problems:
             raise SpecValidationError([f"{filename}:{_line_of(node, loc)}: {_describe(data, loc)}: {msg}"
                                        for loc, msg in problems])
         return spec
+
+
+def _pydantic_problems(exc: ValidationError, node: yaml.Node | None, data: Any, filename: str) -> list[str]:
+    out: list[str] = []
+    for e in exc.errors():
+        loc, msg = tuple(e["loc"]), str(e["msg"])
+        if loc and loc[-1] in ("str", "list[str]"):  # `source: str | list[str]` reports both branches
+            loc, msg = loc[:-1], "should be a field name or a list of field names"
+        line = f"{filename}:{_line_of(node, loc)}: {_describe(data, loc)}: {msg}"
+        if line not in out:
+            out.append(line)
+    return out
+
+
+def _duplicate_keys(node: yaml.Node | None) -> list[tuple[int, str]]:
+    """(line, key) of every key repeated inside one YAML mapping (PyYAML silently keeps the last)."""
+    found: list[tuple[int, str]] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if key.value in seen:
+                found.append((key.start_mark.line + 1, str(key.value)))
+            seen.add(key.value)
+            found.extend(_duplicate_keys(value))
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            found.extend(_duplicate_keys(item))
+    return found
 
 
 def check_spec(spec: MappingSpec) -> list[tuple[Loc, str]]:

@@ -120,6 +120,9 @@ def _line(text: str, needle: str) -> int:
         ("type: date", "type: birthday", "birthday", "'birthday' is not a field type"),
         ("score: 0.95\n", "score: 9.5\n", "score: 9.5", "must be between 0 and 1"),
         ("target: x_carrier_id", "target: x_carrier_id\n    colour: red", "colour", "Extra inputs are not permitted"),
+        ("lookup: inscarrier->res.partner", "kind: junk\n    lookup: inscarrier->res.partner", "kind: junk",
+         "'kind' appears twice"),
+        ("source: pager", "source: {a: 1}", "source: {a: 1}", "should be a field name or a list of field names."),
     ],
 )
 def test_hand_edit_mistakes_name_file_line_and_fix(old: str, new: str, needle: str, expected: str) -> None:
