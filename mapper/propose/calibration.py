@@ -42,8 +42,8 @@ def fit_isotonic(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[list[f
     kx: list[float] = []
     ky: list[float] = []
     for s, w, lo, hi in blocks:
-        # Shrink each block a little toward 0.5 so a score is never a flat 0 or 1 on few rows.
-        p = (s + 0.5) / (w + 1.0)
+        # Never a flat 0 or 1: a few rows cannot prove certainty.
+        p = min(max(s / w, 0.005), 0.995)
         kx.extend([lo, hi])
         ky.extend([p, p])
     return kx, ky

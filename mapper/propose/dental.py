@@ -56,12 +56,12 @@ def source_concepts(entity: str, field_name: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=65536)
 def target_concepts(entity: str, field_name: str) -> tuple[str, ...]:
-    """Concepts a destination field is known to hold (composite names match on any dotted part)."""
+    """Concepts a destination field is known to hold (a composite subfield also matches by its own name)."""
     idx = _target_index()
     names = {key(field_name)}
     if "." in field_name:
         parts = field_name.split(".")
-        names.update({key(parts[0]), key(parts[-1])})
+        names.add(key(parts[-1]))
     ek = key(entity)
     found: set[str] = set()
     for n in sorted(names):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,7 +18,7 @@ from mapper.propose.settings import Candidate, ProposerSettings
 from mapper.propose.types import effective_type
 from mapper.schema import Entity, Field, Schema
 from mapper.spec import Candidate as SpecCandidate
-from mapper.spec import CustomFieldDef, EntityMap, FieldMap, MappingSpec, TransformStep
+from mapper.spec import CustomFieldDef, EntityMap, FieldMap, MappingSpec, TransformStep, schema_hash
 
 
 def check_schemas(source: Schema, destination: Schema) -> tuple[Schema, Schema]:
@@ -87,11 +86,6 @@ def rank(source_entity: str, field: str, source: Schema, destination: Schema, *,
     table = ScoreTable.build(source, destination, destination_kind or guess_destination_kind(destination),
                              settings or ProposerSettings())
     return ranked(table, table.row_of(source_entity, field))[1]
-
-
-def schema_hash(schema: Schema) -> str:
-    """A short content hash of a schema (recorded in mapping.yaml)."""
-    return hashlib.sha256(schema.to_json(indent=None).encode()).hexdigest()[:16]
 
 
 def propose(source: Schema, destination: Schema, *, destination_kind: str | None = None,

@@ -116,8 +116,8 @@ class ScoreTable:
         if not len(cols):
             return []
         k = min(len(cols), max(self.settings.top_k, self.settings.llm_top_k) * 3)
-        row = self.score[i, cols] + 1e-9 * self.raw[i, cols]
-        part = cols[np.argpartition(-row, k - 1)[:k]] if k < len(cols) else cols
+        # The calibrated score is a step function of raw: select on raw so ties cannot cut arbitrarily.
+        part = cols[np.argpartition(-self.raw[i, cols], k - 1)[:k]] if k < len(cols) else cols
         return sorted((int(j) for j in part),
                       key=lambda j: (-round(float(self.score[i, j]), 9), -float(self.raw[i, j]),
                                      self.tgt[j][0].name, self.tgt[j][1].name))
