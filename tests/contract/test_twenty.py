@@ -7,6 +7,7 @@ records whose external ids and emails carry a unique test prefix, and deletes th
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -53,7 +54,7 @@ class Server:
 
 
 class Sleeps:
-    """The injected sleeper: records each pause and moves the emulator's throttle clock instead of waiting."""
+    """The injected sleeper: records each pause; on the emulator it moves the throttle clock instead of waiting."""
 
     def __init__(self, server: Server) -> None:
         self.server = server
@@ -63,6 +64,8 @@ class Sleeps:
         self.calls.append(seconds)
         if self.server.emulated:
             httpx.post(f"{self.server.url}/_emulator/clock", json={"advance": seconds}).raise_for_status()
+        else:
+            time.sleep(seconds)  # a real server's window only passes in real time
 
 
 @pytest.fixture(scope="module", params=["emulator", "real"])
