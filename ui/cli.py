@@ -10,7 +10,6 @@ from ui._app import app
 COMMAND_MODULES: tuple[str, ...] = (
     "ui.commands.setup",
     "ui.commands.propose",
-    "ui.commands.propose",
     "ui.commands.review",
     "ui.commands.confirm",
     "ui.commands.ask",
