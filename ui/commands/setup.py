@@ -183,8 +183,13 @@ def emulate(
     state = state or Path(tempfile.mkdtemp(prefix=f"bw-{kind}-")) / f"{kind}.sqlite"
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    lines = [f"{kind} emulator on {url} (state: {state})", "Connect with:"]
-    lines.append(f"  export BRIDGEWORK_{kind.upper()}_URL={url}")
-    lines += [f"  export {name}={value}" for name, value in module.LOCAL_CREDENTIALS.items()]
+    credentials = [f"export {name}={value}" for name, value in module.LOCAL_CREDENTIALS.items()]
+    side = "--source" if kind == "dentally" else "--dest"
+    lines = [
+        f"{kind} emulator on {url} (state: {state})",
+        "Credentials it accepts (set them in the shell that runs bridgework):",
+        *(f"  {c}" for c in credentials),
+        f"Point a workspace at it: bridgework init WORKSPACE {side} {kind} {side}-url {url} ...",
+    ]
     lines.append("Stop with Ctrl+C.")
     serve_forever(module.create_app(state), port, "\n".join(lines))
