@@ -238,6 +238,15 @@ def test_vocabularies(value: Any, vocabulary: str, expected: str) -> None:
     assert run("value_map", value, vocabulary=vocabulary) == expected
 
 
+def test_vocabularies_are_normalised_data() -> None:
+    assert set(transforms.VOCABULARIES) >= {"dentrix_patient_status", "dentrix_gender", "dentrix_appt_status",
+                                            "dentrix_fampos", "dentrix_proclogclass", "dentally_appointment_state"}
+    for table in transforms.VOCABULARIES.values():
+        for code, label in table.items():
+            assert code == code.strip().lower()
+            assert label.replace("_", "").isalpha() and label == label.lower()
+
+
 def test_value_map_overrides_default_and_rejects() -> None:
     assert run("value_map", "77", vocabulary="dentrix_appt_status", map={"77": "arrived"}) == "arrived"
     assert run("value_map", "9", vocabulary="dentrix_gender", default=None) is None

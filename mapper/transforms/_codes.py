@@ -4,33 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from mapper.naming import enum_value
 from mapper.transforms._core import TransformContext, TransformError, is_empty, target_label, transform
 
-# Source code -> bridgework's normalised value (reference/dental-domain.md §3, sources.md §1.4).
-# Practice-defined lists (Dentrix appointment defids, adjustment types) are not here on purpose:
-# they need a per-practice `map` argument a person confirms.
 VOCABULARIES: dict[str, dict[str, str]] = {
-    "dentrix_patient_status": {"1": "active", "2": "non_patient", "3": "inactive", "4": "archived"},
-    "dentrix_gender": {"1": "male", "2": "female"},
-    "dentrix_fampos": {"1": "single", "2": "married", "3": "child", "4": "other"},
-    "dentrix_appt_status": {"0": "scheduled", "-106": "completed"},
-    "dentrix_proclogclass": {"0": "charge", "1": "payment", "2": "adjustment"},
-    "dentrix_chartstatus": {"105": "completed", "90": "posted"},
-    "dentally_patient_active": {"true": "active", "false": "inactive"},
-    "dentally_appointment_state": {
-        "pending": "scheduled",
-        "confirmed": "confirmed",
-        "arrived": "arrived",
-        "in surgery": "in_chair",
-        "completed": "completed",
-        "cancelled": "cancelled",
-        "did not attend": "no_show",
-    },
-    "ascend_patient_status": {"active": "active", "new": "active", "non patient": "non_patient"},
+    name: {str(code).strip().lower(): str(label) for code, label in table.items()}
+    for name, table in yaml.safe_load((Path(__file__).parent / "vocabularies.yaml").read_text(encoding="utf-8")).items()
 }
+"""Source code -> normalised value per named vocabulary (data in vocabularies.yaml)."""
 
 _REJECT = object()
 
