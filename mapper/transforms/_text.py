@@ -9,8 +9,6 @@ from typing import Any
 
 from mapper.transforms._core import TransformContext, TransformError, is_empty, target_label, transform
 
-_MISSING = object()
-
 
 def _text(value: Any) -> str | None:
     if value is None:
