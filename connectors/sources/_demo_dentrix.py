@@ -70,6 +70,9 @@ class DentrixRenderer:
         self.next_case = 1
         self.code_ids = {code: i + 1 for i, code in enumerate(all_procedure_indices())}
         self.status: dict[str, int] = dict.fromkeys(STATUS_CODES, 0)
+        self._surfaces: dict[str, tuple[object, ...]] = {}
+        self.pad5 = {code: _pad(code, 5) for site in model.providers for code, _kind, _role in site}
+        self.clinic = [((s + 1,) if self.multi else ()) for s in range(model.sites)]
 
     # -- helpers ---------------------------------------------------------------------------
     def dt(self, day: int) -> str:
@@ -290,7 +293,7 @@ class DentrixRenderer:
             booked_dt = self.dt(v.booked)
             row = (
                 v.aid, patid, _pad(v.new_patient[0], 42) if v.new_patient else "", _pad(v.new_patient[1], 21) if v.new_patient else "", 0,
-                self.d[v.day], v.hour, v.minute, v.length, _pad(self.model.operatories[p.site][v.op], 5), _pad(v.prov, 5), "", "",
+                self.d[v.day], v.hour, v.minute, v.length, _pad(self.model.operatories[p.site][v.op], 5), self.pad5[v.prov], "", "",
                 APPT_STATUS[v.state], 211 if v.prov.startswith("HYG") else 212, _pad(v.reason, 62), *codes,
                 sum(fee for _, fee, *_ in v.procs) / 100, self.d[v.day] if broken else "", (1 if v.state == "broken" else 2) if broken else 0,
                 booked_dt, 1, booked_dt,
@@ -326,17 +329,20 @@ class DentrixRenderer:
             text = " ".join([text] * (32_100 // max(1, len(text)) + 1))
             self.truth("long_clinical_note", 0, "clinicalnote", self.next_note, f"{len(text)} chars")
         stamp = self.dt(v.day)  # type: ignore[attr-defined]
-        self.emit("clinicalnote", (self.next_note, patid, _pad(v.prov, 5), stamp, stamp, 0, self.d[v.day + 1], text, self.mod(v.day)))  # type: ignore[attr-defined]
+        self.emit("clinicalnote", (self.next_note, patid, self.pad5[v.prov], stamp, stamp, 0, self.d[v.day + 1], text, self.mod(v.day)))  # type: ignore[attr-defined]
         self.next_note += 1
 
     def proc_row(self, procid: int, p: Person, guarid: int, day: int, code: int, fee: int, tooth: int, surf: str, ins: int, chartstatus: int, prov: str, case: int = 0) -> tuple[object, ...]:
         """A procedure row of fullproclog (proclogclass 0)."""
-        flags = tuple(1 if s in surf else 0 for s in "MODLF") + (0,)
-        row = (
-            procid, p.pid, guarid, self.d[day], self.d[day], self.d[day] if chartstatus == 105 else "", self.code_ids[code], chartstatus, 0, 0,
-            fee / 100, ins / 100, 0.0, _pad(prov, 5), tooth, tooth, *flags, _pad(surf, 11), 0, case, "", 1 if day < TODAY - 31 else 0, 0,
+        text = self.d[day]
+        surfaces = self._surfaces.get(surf)
+        if surfaces is None:
+            surfaces = self._surfaces[surf] = (*(1 if s in surf else 0 for s in "MODLF"), 0, _pad(surf, 11))
+        return (
+            (procid, p.pid, guarid, text, text, text if chartstatus == 105 else "", self.code_ids[code], chartstatus, 0, 0,
+             fee / 100, ins / 100, 0.0, self.pad5[prov], tooth, tooth)
+            + surfaces + (0, case, "", 1 if day < TODAY - 31 else 0, 0) + self.clinic[p.site] + (self.mod(day),)
         )
-        return self.site(row, p.site, len(row)) + (self.mod(day),)
 
     def money_row(self, procid: int, patid: int, guarid: int, site: int, day: int, klass: int, kind: int, amount: int, prov: str, check: str) -> tuple[object, ...]:
         """A payment (class 1) or adjustment (class 2) row of fullproclog: chartstatus 90."""
