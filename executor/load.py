@@ -131,7 +131,8 @@ class Loader:
                 if current is None:
                     conflicts.append(Result(em.id, s.source_id, "conflict", code="deleted_in_destination",
                                             message="the destination record was deleted after bridgework wrote it"))
-                elif _after(current.get(MODIFIED_AT), row["dest_modified_at"] if row else None) and not self.force:
+                elif (row is not None and row["state"] != "pending"  # pending: the last write was ours, in flight
+                      and _after(current.get(MODIFIED_AT), row["dest_modified_at"]) and not self.force):
                     conflicts.append(Result(em.id, s.source_id, "conflict", code="edited_in_destination",
                                             message="edited in the destination after bridgework wrote it (--force overwrites)"))
                 else:

@@ -1,7 +1,8 @@
 """Rollback: delete what a run created (reverse dependency order, hard delete) and restore what it updated.
 
 Only records the ledger says bridgework created are ever deleted. A record edited in the
-destination after bridgework wrote it is reported and left alone unless forced. A killed
+destination after bridgework wrote it is reported and left alone unless forced (a record
+whose last write is still `pending` was last written by bridgework itself, so it counts as ours). A killed
 rollback resumes: deleted records are marked in the ledger as each batch returns.
 """
 
@@ -54,7 +55,9 @@ def target_run(session: Session, run_id: int | None) -> int:
             continue
         live = ledger.scalar("SELECT COUNT(*) FROM records WHERE created_run = ? AND state != 'deleted'", (run["id"],))
         images = ledger.scalar("SELECT COUNT(*) FROM before_images WHERE run_id = ? AND restored = 0", (run["id"],))
-        if live or images:
+        unsettled = ledger.scalar("SELECT COUNT(*) FROM records WHERE run_id = ? AND state IN ('pending', 'failed') "
+                                  "AND action = 'create'", (run["id"],))
+        if live or images or unsettled:
             return int(run["id"])
     raise BridgeworkError("Nothing to roll back: no run has records left in the destination.",
                           hint="See bridgework status.")
@@ -110,7 +113,7 @@ def _unsettled_creates(session: Session, target: int) -> list[dict[str, Any]]:
 def _restore(session: Session, report: RollbackReport, image: dict[str, Any], force: bool) -> None:
     ledger = session.ledger
     map_id = image["map_id"]
-    row = ledger.query("SELECT dest_modified_at FROM records WHERE map_id = ? AND source_id = ?",
+    row = ledger.query("SELECT dest_modified_at FROM records WHERE map_id = ? AND source_id = ? AND state != 'pending'",
                        (map_id, image["source_id"]))
     stored = session.destination.read(image["dest_object"], [image["dest_id"]]).get(image["dest_id"])
     if stored is None:
@@ -144,7 +147,7 @@ def _delete_map(session: Session, report: RollbackReport, map_id: str, rows: lis
             current = stored.get(r["dest_id"])
             if current is None:
                 gone.append(r)
-            elif _after(current.get(MODIFIED_AT), r["dest_modified_at"]) and not force:
+            elif r["state"] != "pending" and _after(current.get(MODIFIED_AT), r["dest_modified_at"]) and not force:
                 report.edited_skipped[map_id] = report.edited_skipped.get(map_id, 0) + 1
             else:
                 doomed.append(r)

@@ -233,3 +233,20 @@ def test_loader_batches_at_capability_size(session: FakeSession) -> None:
     before = session.destination.upserts
     loader.load(em, session.stager().stage(em, session.source.data["note"]))
     assert session.destination.upserts - before == 2  # 6 loadable notes in batches of 3
+
+
+def test_rounds_of_kill_resume_and_rollback_leave_nothing_behind(session: FakeSession) -> None:
+    for crash_after in (2, 5, 1, 4):
+        session.destination.upserts = 0
+        session.destination.crash_after = crash_after
+        with pytest.raises(KeyboardInterrupt):
+            execute(session, "full")  # type: ignore[arg-type]
+        session.ledger.db.execute("UPDATE runs SET status = 'running' WHERE id = (SELECT MAX(id) FROM runs WHERE kind = 'full')")
+        session.ledger.db.conn.commit()
+        rollback(session)  # type: ignore[arg-type]  # undo the half-done run straight away
+        assert list(session.destination.rows["person"]) == ["seed-1"] and session.destination.rows["note"] == {}
+        session.destination.crash_after = None
+        execute(session, "full")  # type: ignore[arg-type]
+        assert len(session.destination.rows["note"]) == 6
+        rollback(session)  # type: ignore[arg-type]
+        assert list(session.destination.rows["person"]) == ["seed-1"] and session.destination.rows["note"] == {}

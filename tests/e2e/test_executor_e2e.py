@@ -144,7 +144,7 @@ def test_kill_9_at_20_points_then_resume_equals_one_shot(tmp_path: Path, practic
     for _ in range(20):
         proc = subprocess.Popen([*BW, "run", "-w", str(ws.root), "--json"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(2.0, 5.0))
+        time.sleep(rng.uniform(1.5, 4.5))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             killed += 1
