@@ -1,0 +1,538 @@
+"""Salesforce emulator metadata: standard objects, custom fields/objects, field-level security (reference §2.2-2.3)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from connectors.destinations._salesforce_shape import EDITIONS
+from connectors.emulators._salesforce_ids import IdMint
+
+API_VERSION = "59.0"
+TEXT_TYPES = frozenset({"string", "textarea", "email", "phone", "url", "picklist", "multipicklist", "combobox"})
+
+
+class SalesforceError(Exception):
+    """An error as Salesforce reports it: HTTP status, errorCode/statusCode, message, fields."""
+
+    def __init__(self, code: str, message: str, fields: Iterable[str] = (), status: int = 400,
+                 extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.fields = list(fields)
+        self.status = status
+        self.extra = extra or {}
+
+    def top_level(self) -> list[dict[str, Any]]:
+        """The REST body: a JSON array with errorCode."""
+        body: dict[str, Any] = {"message": self.message, "errorCode": self.code}
+        if self.fields:
+            body["fields"] = self.fields
+        return [body]
+
+    def item(self) -> dict[str, Any]:
+        """One error inside a Collections result: statusCode."""
+        return {"statusCode": self.code, "message": self.message, "fields": self.fields, **self.extra}
+
+
+@dataclass(frozen=True)
+class SfField:
+    """One field as describe reports it (only the properties the emulator uses are stored)."""
+
+    name: str
+    type: str
+    label: str = ""
+    length: int = 0
+    nillable: bool = True
+    createable: bool = True
+    updateable: bool = True
+    defaulted: bool = False
+    unique: bool = False
+    external_id: bool = False
+    id_lookup: bool = False
+    custom: bool = False
+    picklist: tuple[str, ...] = ()
+    default: Any = None
+    restricted: bool = False
+    reference_to: tuple[str, ...] = ()
+    relationship: str | None = None
+    precision: int = 0
+    scale: int = 0
+    digits: int = 0
+    calculated: bool = False
+    auto_number: bool = False
+
+    @property
+    def required(self) -> bool:
+        """Required on create (reference §2.2): createable, not nillable, not defaulted."""
+        return self.createable and not self.nillable and not self.defaulted and self.type != "boolean"
+
+    def describe(self) -> dict[str, Any]:
+        """The describe JSON of this field."""
+        return {
+            "name": self.name, "label": self.label or self.name, "type": self.type, "length": self.length,
+            "byteLength": self.length * 3, "precision": self.precision, "scale": self.scale, "digits": self.digits,
+            "nillable": self.nillable, "createable": self.createable, "updateable": self.updateable,
+            "defaultedOnCreate": self.defaulted, "custom": self.custom, "unique": self.unique,
+            "externalId": self.external_id, "idLookup": self.id_lookup, "calculated": self.calculated,
+            "autoNumber": self.auto_number, "filterable": True, "sortable": self.type not in ("textarea", "multipicklist"),
+            "caseSensitive": False, "nameField": self.name == "Name", "soapType": _SOAP.get(self.type, "xsd:string"),
+            "defaultValue": self.default if self.type != "boolean" else bool(self.default),
+            "restrictedPicklist": self.restricted, "dependentPicklist": False,
+            "picklistValues": [{"value": v, "label": v, "active": True, "defaultValue": v == self.default,
+                                "validFor": None} for v in self.picklist],
+            "referenceTo": list(self.reference_to), "relationshipName": self.relationship,
+            "inlineHelpText": None,
+        }
+
+
+_SOAP = {"id": "tns:ID", "reference": "tns:ID", "boolean": "xsd:boolean", "date": "xsd:date",
+         "datetime": "xsd:dateTime", "double": "xsd:double", "currency": "xsd:double", "percent": "xsd:double",
+         "int": "xsd:int", "base64": "xsd:base64Binary"}
+
+
+def _s(name: str, length: int = 255, label: str = "", **kw: Any) -> SfField:
+    return SfField(name, kw.pop("type", "string"), label or name, length, **kw)
+
+
+def _pick(name: str, values: tuple[str, ...], label: str = "", **kw: Any) -> SfField:
+    return SfField(name, kw.pop("type", "picklist"), label or name, 255, picklist=values, **kw)
+
+
+def _ref(name: str, to: tuple[str, ...], rel: str, label: str = "", **kw: Any) -> SfField:
+    return SfField(name, "reference", label or name, 18, reference_to=to, relationship=rel, **kw)
+
+
+def _t(name: str, kind: str, label: str = "", **kw: Any) -> SfField:
+    return SfField(name, kind, label or name, **kw)
+
+
+def system_fields(owner: bool, name_field: SfField | None) -> list[SfField]:
+    """The fields every object has: Id, IsDeleted, owner, audit fields, SystemModstamp."""
+    out = [SfField("Id", "id", "Record ID", 18, nillable=False, createable=False, updateable=False, defaulted=True,
+                   id_lookup=True)]
+    if owner:
+        out.append(_ref("OwnerId", ("User",), "Owner", "Owner ID", nillable=False, defaulted=True))
+    out.append(_t("IsDeleted", "boolean", "Deleted", nillable=False, createable=False, updateable=False, defaulted=True))
+    if name_field is not None:
+        out.append(name_field)
+    audit = dict(nillable=False, createable=False, updateable=False, defaulted=True)
+    out += [_t("CreatedDate", "datetime", "Created Date", **audit),
+            _ref("CreatedById", ("User",), "CreatedBy", "Created By ID", **audit),
+            _t("LastModifiedDate", "datetime", "Last Modified Date", **audit),
+            _ref("LastModifiedById", ("User",), "LastModifiedBy", "Last Modified By ID", **audit),
+            _t("SystemModstamp", "datetime", "System Modstamp", **audit)]
+    return out
+
+
+AUDIT_FIELDS = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById")
+AUDITABLE = frozenset({"Account", "Contact", "Opportunity", "Task", "Event", "ContentVersion"})
+
+
+@dataclass
+class SfObject:
+    """One sObject: name, key prefix, flags and fields in describe order."""
+
+    name: str
+    label: str
+    prefix: str
+    fields: list[SfField]
+    custom: bool = False
+    createable: bool = True
+    plural: str = ""
+    object_id: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self, base: str) -> dict[str, Any]:
+        """The entry of this object in GET /sobjects/."""
+        url = f"{base}/sobjects/{self.name}"
+        return {"name": self.name, "label": self.label, "labelPlural": self.plural or self.label + "s",
+                "custom": self.custom, "createable": self.createable, "updateable": self.createable,
+                "deletable": self.createable, "queryable": True, "searchable": True, "keyPrefix": self.prefix,
+                "urls": {"sobject": url, "describe": f"{url}/describe", "rowTemplate": f"{url}/{{ID}}"}}
+
+
+_ADDRESS = ("Street", "City", "State", "PostalCode", "Country")
+_ADDRESS_LENGTH = {"Street": 255, "City": 40, "State": 80, "PostalCode": 20, "Country": 80}
+
+
+def _address(prefix: str) -> list[SfField]:
+    return [_s(f"{prefix}{part}", _ADDRESS_LENGTH[part], f"{prefix} {part}",
+               type="textarea" if part == "Street" else "string") for part in _ADDRESS]
+
+
+def _standard() -> list[SfObject]:
+    description = _s("Description", 32000, "Description", type="textarea")
+    account = [_s("Name", 255, "Account Name", nillable=False, id_lookup=True),
+               _ref("ParentId", ("Account",), "Parent", "Parent Account ID"),
+               _pick("Type", ("Prospect", "Customer - Direct", "Customer - Channel", "Other"), "Account Type"),
+               *_address("Billing"), *_address("Shipping"),
+               _s("Phone", 40, "Account Phone", type="phone"), _s("Fax", 40, "Account Fax", type="phone"),
+               _s("AccountNumber", 40, "Account Number"), _s("Website", 255, "Website", type="url"),
+               _pick("Industry", ("Healthcare", "Education", "Finance", "Other"), "Industry"),
+               _t("NumberOfEmployees", "int", "Employees", digits=8), description]
+    contact = [_ref("AccountId", ("Account",), "Account", "Account ID"),
+               _s("LastName", 80, "Last Name", nillable=False), _s("FirstName", 40, "First Name"),
+               _pick("Salutation", ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof."), "Salutation"),
+               _s("MiddleName", 40, "Middle Name"), _s("Suffix", 40, "Suffix"),
+               _s("Name", 121, "Full Name", nillable=False, createable=False, updateable=False, defaulted=True),
+               *_address("Mailing"), *_address("Other"),
+               _s("Phone", 40, "Business Phone", type="phone"), _s("HomePhone", 40, "Home Phone", type="phone"),
+               _s("MobilePhone", 40, "Mobile Phone", type="phone"), _s("OtherPhone", 40, "Other Phone", type="phone"),
+               _s("Email", 80, "Email", type="email", id_lookup=True), _s("Title", 128, "Title"),
+               _s("Department", 80, "Department"), _t("Birthdate", "date", "Birthdate"),
+               _pick("LeadSource", ("Web", "Phone Inquiry", "Partner Referral", "Other"), "Lead Source"),
+               _t("HasOptedOutOfEmail", "boolean", "Email Opt Out", nillable=False, defaulted=True, default=False),
+               _t("DoNotCall", "boolean", "Do Not Call", nillable=False, defaulted=True, default=False),
+               description]
+    stages = ("Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
+              "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost")
+    opportunity = [_ref("AccountId", ("Account",), "Account", "Account ID"),
+                   _ref("ContactId", ("Contact",), "Contact", "Contact ID"),
+                   _s("Name", 120, "Name", nillable=False, id_lookup=True), description,
+                   _pick("StageName", stages, "Stage", nillable=False, restricted=True),
+                   _t("Amount", "currency", "Amount", precision=18, scale=2),
+                   _t("Probability", "percent", "Probability (%)", precision=3, scale=0, defaulted=True),
+                   _t("CloseDate", "date", "Close Date", nillable=False),
+                   _pick("Type", ("Existing Business", "New Business"), "Opportunity Type"),
+                   _s("NextStep", 255, "Next Step"),
+                   _pick("LeadSource", ("Web", "Phone Inquiry", "Partner Referral", "Other"), "Lead Source")]
+    activity = [_ref("WhoId", ("Contact", "Lead"), "Who", "Name ID"),
+                _ref("WhatId", ("Account", "Opportunity"), "What", "Related To ID"),
+                _s("Subject", 255, "Subject", type="combobox",
+                   picklist=("Call", "Email", "Send Letter", "Send Quote", "Other")),
+                description]
+    event = activity + [_s("Location", 255, "Location"), _t("IsAllDayEvent", "boolean", "All-Day Event",
+                                                               nillable=False, defaulted=True, default=False),
+                        _t("ActivityDateTime", "datetime", "Due Date Time"), _t("ActivityDate", "date", "Due Date Only"),
+                        _t("DurationInMinutes", "int", "Duration", digits=9),
+                        _t("StartDateTime", "datetime", "Start Date Time"), _t("EndDateTime", "datetime", "End Date Time"),
+                        _pick("ShowAs", ("Busy", "OutOfOffice", "Free"), "Show Time As", defaulted=True, default="Busy")]
+    task = activity + [_t("ActivityDate", "date", "Due Date Only"),
+                       _pick("Status", ("Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"),
+                             "Status", nillable=False, defaulted=True, default="Not Started", restricted=True),
+                       _pick("Priority", ("High", "Normal", "Low"), "Priority", nillable=False, defaulted=True,
+                             default="Normal", restricted=True),
+                       _t("IsClosed", "boolean", "Closed", nillable=False, createable=False, updateable=False,
+                          defaulted=True, default=False)]
+    user = [_s("Username", 80, "Username", nillable=False, unique=True, id_lookup=True),
+            _s("LastName", 80, "Last Name", nillable=False), _s("FirstName", 40, "First Name"),
+            _s("Name", 121, "Full Name", nillable=False, createable=False, updateable=False, defaulted=True),
+            _s("Email", 128, "Email", type="email", nillable=False), _s("Alias", 8, "Alias", nillable=False),
+            _t("IsActive", "boolean", "Active", nillable=False, defaulted=True, default=True),
+            _s("Title", 80, "Title")]
+    content_version = [_s("Title", 255, "Title", nillable=False),
+                       _s("PathOnClient", 500, "Path On Client"),
+                       _t("VersionData", "base64", "Version Data", length=52428800),
+                       _ref("FirstPublishLocationId", ("Account", "Contact", "Opportunity", "User"),
+                            "FirstPublishLocation", "First Publish Location ID", updateable=False),
+                       _ref("ContentDocumentId", ("ContentDocument",), "ContentDocument", "ContentDocument ID",
+                            createable=False, updateable=False),
+                       description]
+    content_note = [_s("Title", 255, "Title", nillable=False), _t("Content", "base64", "Content", length=131072),
+                    _t("TextPreview", "string", "Text Preview", length=255, createable=False, updateable=False)]
+    objects = [
+        SfObject("Account", "Account", "001", account), SfObject("Contact", "Contact", "003", contact),
+        SfObject("Opportunity", "Opportunity", "006", opportunity), SfObject("Event", "Event", "00U", event),
+        SfObject("Task", "Task", "00T", task), SfObject("User", "User", "005", user),
+        SfObject("ContentVersion", "Content Version", "068", content_version),
+        SfObject("ContentNote", "Note", "069", content_note),
+        SfObject("PermissionSet", "Permission Set", "0PS", [
+            _s("Name", 80, "Name", nillable=False), _s("Label", 80, "Label", nillable=False),
+            _t("IsOwnedByProfile", "boolean", "Is Owned By Profile", nillable=False, createable=False,
+               updateable=False, defaulted=True, default=False)]),
+        SfObject("PermissionSetAssignment", "Permission Set Assignment", "0Pa", [
+            _ref("AssigneeId", ("User",), "Assignee", "Assignee ID", nillable=False, updateable=False),
+            _ref("PermissionSetId", ("PermissionSet",), "PermissionSet", "Permission Set ID", nillable=False,
+                 updateable=False)]),
+        SfObject("FieldPermissions", "Field Permissions", "01k", [
+            _ref("ParentId", ("PermissionSet",), "Parent", "Parent ID", nillable=False, updateable=False),
+            _s("SobjectType", 40, "Sobject Type", type="picklist", nillable=False, updateable=False),
+            _s("Field", 255, "Field Name", type="picklist", nillable=False, updateable=False),
+            _t("PermissionsEdit", "boolean", "Edit Field", nillable=False, defaulted=True, default=False),
+            _t("PermissionsRead", "boolean", "Read Field", nillable=False, defaulted=True, default=False)]),
+    ]
+    owned = {"Account", "Contact", "Opportunity", "Event", "Task"}
+    for obj in objects:
+        name_field = next((f for f in obj.fields if f.name == "Name"), None)
+        rest = [f for f in obj.fields if f.name != "Name"]
+        obj.fields = system_fields(obj.name in owned, name_field) + rest
+        if obj.name in ("User", "FieldPermissions", "PermissionSetAssignment"):
+            obj.fields = [f for f in obj.fields if f.name != "IsDeleted"]
+    return objects
+
+
+def _custom_object(row: sqlite3.Row | tuple[Any, ...]) -> SfObject:
+    object_id, name, label, plural, prefix, name_type, name_label = row
+    auto = name_type == "AutoNumber"
+    name_field = SfField("Name", "string", name_label, 80, nillable=auto, createable=not auto, updateable=not auto,
+                         defaulted=auto, id_lookup=True, auto_number=auto)
+    return SfObject(name, label, prefix, system_fields(True, name_field), custom=True, plural=plural,
+                    object_id=object_id)
+
+
+def custom_field(row: dict[str, Any]) -> SfField:
+    """A custom field from its stored Tooling metadata."""
+    meta: dict[str, Any] = json.loads(row["metadata"])
+    kind = str(meta.get("type", "Text"))
+    label = str(meta.get("label") or row["name"])
+    required = bool(meta.get("required"))
+    common: dict[str, Any] = dict(custom=True, nillable=not required, unique=bool(meta.get("unique")),
+                                  external_id=bool(meta.get("externalId")))
+    common["id_lookup"] = common["unique"] or common["external_id"]
+    name = row["name"]
+    if kind in ("Text", "Email", "Phone", "Url", "TextArea", "LongTextArea", "Html"):
+        described = {"Text": "string", "Email": "email", "Phone": "phone", "Url": "url"}.get(kind, "textarea")
+        length = int(meta.get("length") or {"Email": 80, "Phone": 40, "Url": 255, "TextArea": 255}.get(kind, 255))
+        return SfField(name, described, label, length, **common)
+    if kind in ("Number", "Currency", "Percent"):
+        described = {"Number": "double", "Currency": "currency", "Percent": "percent"}[kind]
+        return SfField(name, described, label, precision=int(meta.get("precision") or 18),
+                       scale=int(meta.get("scale") or 0), **common)
+    if kind == "Checkbox":
+        default = str(meta.get("defaultValue", "false")).lower() == "true"
+        return SfField(name, "boolean", label, custom=True, nillable=False, defaulted=True, default=default)
+    if kind in ("Date", "DateTime"):
+        return SfField(name, kind.lower(), label, **common)
+    if kind in ("Picklist", "MultiselectPicklist"):
+        value_set = meta.get("valueSet") or {}
+        values = tuple(str(v.get("fullName") or v.get("label")) for v in
+                       (value_set.get("valueSetDefinition") or {}).get("value", []))
+        default = next((str(v.get("fullName")) for v in (value_set.get("valueSetDefinition") or {}).get("value", [])
+                        if v.get("default")), None)
+        described = "picklist" if kind == "Picklist" else "multipicklist"
+        return SfField(name, described, label, 255 if kind == "Picklist" else 4099, picklist=values,
+                       restricted=bool(value_set.get("restricted")), default=default, defaulted=default is not None,
+                       custom=True)
+    if kind in ("Lookup", "MasterDetail"):
+        relationship = str(meta.get("relationshipName") or name[:-3]) + "__r"
+        return SfField(name, "reference", label, 18, reference_to=(str(meta.get("referenceTo")),),
+                       relationship=relationship, custom=True, nillable=kind == "Lookup")
+    raise SalesforceError("FIELD_INTEGRITY_EXCEPTION", f"Unsupported field type: {kind}", ["Metadata"])
+
+
+class MetadataStore:
+    """Standard objects plus custom objects/fields and field-level security, kept in SQLite."""
+
+    def __init__(self, db: sqlite3.Connection, mint: IdMint, *, edition: str, auto_grant: Callable[[], bool],
+                 audit_fields: Callable[[], bool]) -> None:
+        self.db = db
+        self.mint = mint
+        self.edition = edition
+        self.auto_grant = auto_grant
+        self.audit_fields = audit_fields
+        db.executescript("""
+            CREATE TABLE IF NOT EXISTS custom_objects (id TEXT PRIMARY KEY, name TEXT UNIQUE COLLATE NOCASE,
+                label TEXT, plural TEXT, prefix TEXT, name_type TEXT, name_label TEXT, metadata TEXT);
+            CREATE TABLE IF NOT EXISTS custom_fields (id TEXT PRIMARY KEY, object TEXT, name TEXT, metadata TEXT,
+                UNIQUE (object, name));
+        """)
+        self.standard = {o.name: o for o in _standard()}
+        self.version = 0
+        self._cache: dict[str, SfObject] = {}
+        self._visible: set[tuple[str, str]] | None = None
+
+    # --- lookups --------------------------------------------------------------------------
+
+    def invalidate(self) -> None:
+        """Forget cached objects after a metadata or permission change."""
+        self.version += 1
+        self._cache.clear()
+        self._visible = None
+
+    def names(self) -> list[str]:
+        """Every object name: standard ones, then custom ones by creation."""
+        custom = [r[0] for r in self.db.execute("SELECT name FROM custom_objects ORDER BY rowid")]
+        return list(self.standard) + custom
+
+    def find(self, name: str) -> SfObject | None:
+        """The object called `name` (case-insensitive, as Salesforce matches API names), fields as the user sees them."""
+        key = name.lower()
+        if key in self._cache:
+            return self._cache[key]
+        base = next((o for n, o in self.standard.items() if n.lower() == key), None)
+        if base is None:
+            row = self.db.execute("SELECT id, name, label, plural, prefix, name_type, name_label FROM custom_objects "
+                                  "WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return None
+            base = _custom_object(tuple(row))
+        fields = [self._audit(base.name, f) for f in base.fields]
+        fields += [f for f in self.custom_fields(base.name) if self.visible(base.name, f.name)]
+        obj = replace(base, fields=fields)
+        self._cache[key] = obj
+        return obj
+
+    def get(self, name: str) -> SfObject:
+        """The object, or 404 NOT_FOUND as /sobjects/<X> answers for an unknown type."""
+        obj = self.find(name)
+        if obj is None:
+            raise SalesforceError("NOT_FOUND", "The requested resource does not exist", status=404)
+        return obj
+
+    def by_prefix(self, prefix: str) -> SfObject | None:
+        """The object whose ids start with `prefix`."""
+        for name in self.names():
+            obj = self.find(name)
+            if obj is not None and obj.prefix == prefix:
+                return obj
+        return None
+
+    def _audit(self, obj: str, f: SfField) -> SfField:
+        if f.name in AUDIT_FIELDS and self.audit_fields() and (obj in AUDITABLE or obj.endswith("__c")):
+            return replace(f, createable=True)
+        return f
+
+    def custom_fields(self, obj: str) -> list[SfField]:
+        """Every custom field of `obj`, granted or not."""
+        rows = self.db.execute("SELECT name, metadata FROM custom_fields WHERE object = ? ORDER BY rowid", (obj,))
+        return [custom_field({"name": n, "metadata": m}) for n, m in rows]
+
+    def hidden_field(self, obj: str, name: str) -> bool:
+        """True when `name` is a custom field of `obj` that field-level security hides."""
+        row = self.db.execute("SELECT 1 FROM custom_fields WHERE object = ? AND name = ? COLLATE NOCASE",
+                              (obj, name)).fetchone()
+        return row is not None and not self.visible(obj, name)
+
+    # --- field-level security ------------------------------------------------------------
+
+    def visible(self, obj: str, field_name: str) -> bool:
+        """Custom fields need a FieldPermissions read grant in a permission set assigned to the API user."""
+        if self.auto_grant():
+            return True
+        if self._visible is None:
+            rows = self.db.execute(
+                "SELECT json_extract(f.data, '$.Field') FROM records f JOIN records a "
+                "ON a.object = 'PermissionSetAssignment' AND a.deleted = 0 "
+                "AND json_extract(a.data, '$.PermissionSetId') = json_extract(f.data, '$.ParentId') "
+                "WHERE f.object = 'FieldPermissions' AND f.deleted = 0 "
+                "AND json_extract(f.data, '$.PermissionsRead') AND json_extract(a.data, '$.AssigneeId') = ?",
+                (self.mint.api_user,))
+            self._visible = {tuple(str(r[0]).lower().split(".", 1)) for r in rows if r[0]}  # type: ignore[misc]
+        return (obj.lower(), field_name.lower()) in self._visible
+
+    def editable(self, obj: str, field_name: str) -> bool:
+        """True when a granted custom field also has PermissionsEdit."""
+        if self.auto_grant():
+            return True
+        row = self.db.execute(
+            "SELECT 1 FROM records f JOIN records a ON a.object = 'PermissionSetAssignment' AND a.deleted = 0 "
+            "AND json_extract(a.data, '$.PermissionSetId') = json_extract(f.data, '$.ParentId') "
+            "WHERE f.object = 'FieldPermissions' AND f.deleted = 0 AND json_extract(f.data, '$.PermissionsEdit') "
+            "AND lower(json_extract(f.data, '$.Field')) = ? AND json_extract(a.data, '$.AssigneeId') = ?",
+            (f"{obj}.{field_name}".lower(), self.mint.api_user)).fetchone()
+        return row is not None
+
+    # --- Tooling: custom fields and objects -----------------------------------------------
+
+    def create_field(self, full_name: str, metadata: dict[str, Any]) -> str:
+        """POST /tooling/sobjects/CustomField: validate, enforce the edition limit, store; the new 00N id."""
+        obj_name, _, name = full_name.partition(".")
+        obj = self.find(obj_name)
+        if obj is None or not name:
+            raise SalesforceError("INVALID_INPUT", f"Cannot find object for FullName: {full_name}", ["FullName"])
+        if not name.endswith("__c") or "__" in name[:-3] or not name[0].isalpha():
+            raise SalesforceError("INVALID_FIELD", f"Invalid custom field name: {name}", ["FullName"])
+        taken = {f.name.lower() for f in self.standard.get(obj.name, obj).fields}
+        taken |= {f.name.lower() for f in self.custom_fields(obj.name)}
+        if name.lower() in taken:
+            raise SalesforceError("DUPLICATE_DEVELOPER_NAME",
+                                  f"There is already a field named {name[:-3]} on {obj.name}.", ["FullName"])
+        limit = EDITIONS[self.edition][0]
+        if len(self.custom_fields(obj.name)) >= limit:
+            raise SalesforceError("LIMIT_EXCEEDED", f"You have reached the maximum number of custom fields "
+                                                    f"({limit}) for {obj.name} in this edition.", ["FullName"])
+        kind = str(metadata.get("type", ""))
+        if kind in ("Text",) and not 1 <= int(metadata.get("length") or 0) <= 255:
+            raise SalesforceError("FIELD_INTEGRITY_EXCEPTION", "Length: The length must be between 1 and 255.",
+                                  ["Length"])
+        if kind == "Lookup" and self.find(str(metadata.get("referenceTo") or "")) is None:
+            raise SalesforceError("FIELD_INTEGRITY_EXCEPTION", "Reference To: invalid object", ["ReferenceTo"])
+        if not metadata.get("label"):
+            raise SalesforceError("REQUIRED_FIELD_MISSING", "Required fields are missing: [Label]", ["Label"])
+        custom_field({"name": name, "metadata": json.dumps(metadata)})  # rejects unknown types
+        field_id = self.mint.new("00N")
+        self.db.execute("INSERT INTO custom_fields (id, object, name, metadata) VALUES (?, ?, ?, ?)",
+                        (field_id, obj.name, name, json.dumps(metadata)))
+        self.invalidate()
+        return field_id
+
+    def field_row(self, field_id: str) -> dict[str, Any] | None:
+        """The Tooling view of a custom field."""
+        row = self.db.execute("SELECT id, object, name, metadata FROM custom_fields WHERE id = ?", (field_id,)).fetchone()
+        return self._field_view(tuple(row)) if row else None
+
+    def _field_view(self, row: tuple[Any, ...]) -> dict[str, Any]:
+        field_id, obj, name, metadata = row
+        custom = self.db.execute("SELECT id FROM custom_objects WHERE name = ?", (obj,)).fetchone()
+        return {"Id": field_id, "DeveloperName": name[:-3], "TableEnumOrId": custom[0] if custom else obj,
+                "FullName": f"{obj}.{name}", "NamespacePrefix": None, "Metadata": json.loads(metadata),
+                "_object": obj, "_name": name}
+
+    def tooling_fields(self) -> list[dict[str, Any]]:
+        """Every custom field as Tooling CustomField rows."""
+        rows = self.db.execute("SELECT id, object, name, metadata FROM custom_fields ORDER BY rowid").fetchall()
+        return [self._field_view(tuple(r)) for r in rows]
+
+    def delete_field(self, field_id: str) -> tuple[str, str]:
+        """DELETE /tooling/sobjects/CustomField/<id>: the field, its values and its permissions go."""
+        row = self.field_row(field_id)
+        if row is None:
+            raise SalesforceError("NOT_FOUND", "The requested resource does not exist", status=404)
+        self.db.execute("DELETE FROM custom_fields WHERE id = ?", (field_id,))
+        self.db.execute("UPDATE records SET data = json_remove(data, ?) WHERE object = ?",
+                        (f'$."{row["_name"]}"', row["_object"]))
+        self.db.execute("DELETE FROM records WHERE object = 'FieldPermissions' AND lower(json_extract(data, '$.Field')) "
+                        "= ?", (f"{row['_object']}.{row['_name']}".lower(),))
+        self.db.execute("DELETE FROM keys WHERE object = ? AND field = ?", (row["_object"], row["_name"]))
+        self.invalidate()
+        return row["_object"], row["_name"]
+
+    def create_object(self, full_name: str, metadata: dict[str, Any]) -> str:
+        """POST /tooling/sobjects/CustomObject (emulator stand-in for SOAP createMetadata): the new 01I id."""
+        if not full_name.endswith("__c") or "__" in full_name[:-3] or not full_name[:1].isalpha():
+            raise SalesforceError("INVALID_FIELD", f"Invalid custom object name: {full_name}", ["FullName"])
+        if self.find(full_name) is not None:
+            raise SalesforceError("DUPLICATE_DEVELOPER_NAME",
+                                  f"There is already an object named {full_name[:-3]}.", ["FullName"])
+        limit = EDITIONS[self.edition][1]
+        count = self.db.execute("SELECT COUNT(*) FROM custom_objects").fetchone()[0]
+        if count >= limit:
+            raise SalesforceError("LIMIT_EXCEEDED", f"You have reached the maximum number of custom objects ({limit}) "
+                                                    "for this edition.", ["FullName"])
+        label = str(metadata.get("label") or "")
+        if not label:
+            raise SalesforceError("REQUIRED_FIELD_MISSING", "Required fields are missing: [Label]", ["Label"])
+        name_field = metadata.get("nameField") or {}
+        object_id = self.mint.new("01I")
+        prefix = "a" + self.mint.base62(count + 10, 2)
+        self.db.execute("INSERT INTO custom_objects VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (object_id, full_name, label, str(metadata.get("pluralLabel") or label + "s"), prefix,
+                         str(name_field.get("type") or "Text"), str(name_field.get("label") or f"{label} Name"),
+                         json.dumps(metadata)))
+        self.invalidate()
+        return object_id
+
+    def tooling_objects(self) -> list[dict[str, Any]]:
+        """Every custom object as Tooling CustomObject rows."""
+        rows = self.db.execute("SELECT id, name, label, metadata FROM custom_objects ORDER BY rowid").fetchall()
+        return [{"Id": r[0], "DeveloperName": r[1][:-3], "FullName": r[1], "NamespacePrefix": None,
+                 "Metadata": json.loads(r[3])} for r in rows]
+
+    def delete_object(self, object_id: str) -> str:
+        """DELETE /tooling/sobjects/CustomObject/<id>: the object, its fields and records go."""
+        row = self.db.execute("SELECT name FROM custom_objects WHERE id = ?", (object_id,)).fetchone()
+        if row is None:
+            raise SalesforceError("NOT_FOUND", "The requested resource does not exist", status=404)
+        name = row[0]
+        for field_row in self.db.execute("SELECT id FROM custom_fields WHERE object = ?", (name,)).fetchall():
+            self.delete_field(field_row[0])
+        self.db.execute("DELETE FROM custom_objects WHERE id = ?", (object_id,))
+        self.db.execute("DELETE FROM records WHERE object = ?", (name,))
+        self.db.execute("DELETE FROM keys WHERE object = ?", (name,))
+        self.invalidate()
+        return str(name)
