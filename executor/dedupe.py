@@ -59,8 +59,9 @@ def fold(text: Any) -> str:
 
 
 def canonical_first(text: Any) -> str:
-    """A first name with nicknames resolved to the formal name."""
-    name = fold(text)
+    """A first name (middle initials dropped) with nicknames resolved to the formal name."""
+    words = str(text or "").split()
+    name = fold(words[0]) if words else ""
     return _NICKNAMES.get(name, name)
 
 
@@ -127,13 +128,15 @@ def _swapped(dob: str) -> str:
 def _compare(a: dict[str, Any], b: dict[str, Any]) -> tuple[float, list[str]] | None:
     if a["family"] and a["family"] == b["family"] or a["guarantor"] and a["guarantor"] == b["guarantor"]:
         return None  # one account: family members, never the same person twice
-    name = "first name"
+    if a["last"] != b["last"] and fuzz.ratio(a["last"], b["last"]) < 80:
+        return None
+    name = "first name" if a["last"] == b["last"] else "first name, last name with a typo"
     if not a["firsts"] & b["firsts"]:
         best = max((fuzz.ratio(x, y) for x in a["firsts"] for y in b["firsts"]), default=0)
         if best < 85:
             return None
         name = "similar first name"
-    score, evidence = 0.6, [f"same last name, {name}"]
+    score, evidence = (0.6 if a["last"] == b["last"] else 0.5), [f"same {name}"]
     if a["dob"] == b["dob"]:
         score += 0.2
         evidence.append("same date of birth")
@@ -153,14 +156,14 @@ def _compare(a: dict[str, Any], b: dict[str, Any]) -> tuple[float, list[str]] | 
 
 def find_groups(records: Iterable[tuple[str, Mapping[str, Any]]], fields: IdentityFields) -> list[Group]:
     """Proposed duplicate groups among (source id, record) pairs, deterministic."""
-    blocks: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    blocks: dict[str, list[dict[str, Any]]] = {}
     people: list[dict[str, Any]] = []
     for sid, record in records:
         p = _person(record, fields, sid)
         if not p["last"] or not p["dob"]:
             continue
         people.append(p)
-        blocks.setdefault((p["last"], p["dob"]), []).append(p)
+        blocks.setdefault(p["dob"], []).append(p)
     parent: dict[str, str] = {}
     notes: dict[str, tuple[float, list[str]]] = {}
 
@@ -170,9 +173,9 @@ def find_groups(records: Iterable[tuple[str, Mapping[str, Any]]], fields: Identi
         return x
 
     for p in people:
-        for key in ((p["last"], p["dob"]), (p["last"], _swapped(p["dob"]))):
+        for key in (p["dob"], _swapped(p["dob"])):
             for q in blocks.get(key, ()):
-                if q["sid"] == p["sid"] or (key[1] == p["dob"] and q["sid"] < p["sid"]):
+                if q["sid"] == p["sid"] or (key == p["dob"] and q["sid"] < p["sid"]):
                     continue
                 verdict = _compare(p, q)
                 if verdict is None:
