@@ -163,6 +163,11 @@ def test_old_profile_deletes_hard_has_no_batch_cap_and_pg_duplicate_text(old: Ap
     old.ok("DELETE", f"/rest/people/{person['id']}", params={"soft_delete": "true"})
     assert old.ok("GET", "/rest/people", params={"filter": "deletedAt[is]:NOT_NULL"})["totalCount"] == 0
     assert old.patch(f"/rest/people/{person['id']}/restore").status_code == 404
+    soft = new_person(old, emails={"primaryEmail": "soft@x.io"})
+    old.ok("POST", "/graphql", json={"query": f'mutation {{ deletePerson(id: "{soft["id"]}") {{ id }} }}'})
+    new_person(old, emails={"primaryEmail": "soft@x.io"})  # 2025-06: a soft-deleted row holds no unique value
+    new_person(old, emails={"primaryEmail": ""})
+    new_person(old, emails={"primaryEmail": ""})  # nor does an empty one
 
 
 def test_upsert_matches_id_then_unique_fields(api: Api) -> None:
