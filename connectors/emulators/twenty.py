@@ -5,27 +5,28 @@ unsure we chose, and a real server can prove us wrong through tests/contract/tes
 - Empty unique values (`''`) never collide in either profile: a workspace where two people
   without an email collide would be unusable, so the current build's index must exclude them.
 - Unknown fields in a body -> 400 `Object <name> doesn't have any "<key>" field.` (our wording).
-
-Checked against twentyhq/twenty source (code search): the filter parser (`parse-base-filter`,
-`parse-filter`, `format-field-values`: values typed by the field, quotes stripped, `in` lists
-split on commas; `field '<x>' does not exist in '<table>' object`; comparator message), the
-limit parser (default 60, silently clamped to QUERY_MAX_RECORDS; `limit '<x>' is invalid.
-Should be an integer`), `object '<x>' not found. eg: companies` / `Did you mean '<plural>'?`,
-create-many (`Body must be an array`, `Input must not be empty`, per-record `Record already
-exists`) and `Maximum number of records to upsert is <QUERY_MAX_RECORDS>.`. QUERY_MAX_RECORDS
-differs between builds (60 per the reference and cloud docs; 100, 200 and 10,000 in other
-versions of the source), so it is the `batch_cap` switch (default 60) and caps list pages too.
-Newer builds answer create-many with `{"data":{"<plural>":[...]}}` instead of
-`{"data":{"create<Plural>":[...]}}`; we follow the reference and the connector reads neither.
-- Composite PATCH merges the subfields sent over the stored ones.
+- A composite PATCH merges the subfields sent over the stored ones.
+- `order_by` and `depth` are accepted and ignored: records come in creation order at depth 0.
 - GraphQL (`/graphql`, `/metadata`) is authenticated and throttled like REST (throttle errors in
   `errors[]`); `/graphql` understands only the root mutations of checklist item 17
   (_twenty_graphql.py). bridgework's connector speaks REST only.
 
+Checked against twentyhq/twenty source (code search): the filter parser (`parse-base-filter`,
+`parse-filter`, `format-field-values`: values typed by the field, quotes stripped, `in` lists
+split on commas; `field '<x>' does not exist in '<table>' object`; the comparator message), the
+limit parser (default 60, silently clamped to QUERY_MAX_RECORDS; `limit '<x>' is invalid.
+Should be an integer`), `object '<x>' not found. eg: companies` / `Did you mean '<plural>'?`,
+create-many (`Body must be an array`, `Input must not be empty`, per-record `Record already
+exists`) and `Maximum number of records to upsert is <QUERY_MAX_RECORDS>.`. QUERY_MAX_RECORDS
+differs between builds (60 per the reference and the cloud docs; 100, 200 and 10,000 in other
+versions of the source), so it is the `batch_cap` switch (default 60) and caps list pages too.
+Newer builds answer create-many with `{"data":{"<plural>":[...]}}` instead of
+`{"data":{"create<Plural>":[...]}}`; we follow the reference and the connector reads neither.
+
 Switches (keyword arguments of create_app, environment BRIDGEWORK_EMULATOR_<NAME>, or
 POST /_emulator/faults with a JSON object): profile ("current" | "2025-06"), seeded (bool),
-batch_cap (60), throttle (bool), throttle_status (429 | 400), throttle_limit (tokens per bucket), fail_every
-(every Nth API request fails), fail_next (the next K fail), fail_rate + fail_seed (seeded
+batch_cap (60), throttle (bool), throttle_status (429 | 400), throttle_limit (tokens per
+bucket), fail_every (every Nth API request fails), fail_next (the next K fail), fail_rate + fail_seed (seeded
 share of failures), fail_status (429 | 400 | 500 | 502 | 503), slow_ms, drop_every (every
 Nth write commits, then the connection drops). GET /_emulator/state reports switches and
 counters; POST /_emulator/clock {"advance": seconds} moves the throttle clock.
