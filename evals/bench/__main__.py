@@ -9,6 +9,7 @@ import sys
 AREAS: dict[str, str] = {
     "twenty": "evals.bench.twenty",
     "dentally": "evals.bench.dentally",
+    "salesforce": "evals.bench.salesforce",
     "odoo": "evals.bench.odoo",
     "sources": "evals.bench.sources",
     "executor": "evals.bench.executor",
