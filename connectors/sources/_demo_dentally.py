@@ -16,13 +16,11 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Callable
 from datetime import date
 
-from connectors.sources._demo_model import HEALTH_ITEMS, PAYMENT_TYPES, RATES, TODAY, Family, Person, PracticeModel, Visit, all_procedure_indices, procedure_row
-
-Emit = Callable[[str, tuple[object, ...]], None]
-Truth = Callable[[str, int, str, object, str], None]
+from connectors.sources._demo_model import (
+    HEALTH_ITEMS, PAYMENT_TYPES, RATES, TODAY, Emit, Family, Person, PracticeModel, Truth, Visit, all_procedure_indices, procedure_row,
+)
 
 _TIMESTAMPS = ("created_at", "updated_at")
 RESOURCES: dict[str, tuple[str, ...]] = {

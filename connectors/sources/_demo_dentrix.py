@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable
 from datetime import date
 
 from connectors.sources._demo_model import (
-    HEALTH_ITEMS, PAYMENT_TYPES, PROCEDURES, RATES, TODAY, Family, Person, PracticeModel, all_procedure_indices,
-    procedure_row,
+    HEALTH_ITEMS, PAYMENT_TYPES, PROCEDURES, RATES, TODAY, Emit, Family, Person, PracticeModel, Truth, Visit,
+    all_procedure_indices, procedure_row,
 )
-
-Emit = Callable[[str, tuple[object, ...]], None]
-Truth = Callable[[str, int, str, object, str], None]
 
 STATUS_CODES = {"active": 1, "non_patient": 2, "inactive": 3, "archived": 4}
 APPT_STATUS = {"completed": -106, "scheduled": 0, "confirmed": 201, "broken": 0, "no_show": 0, "deleted": 0}
@@ -316,20 +312,20 @@ class DentrixRenderer:
                 emit("fullproclog", self.proc_row(procid, p, guarid, day, code, fee, tooth, surf, ins, 101, p.prov1, case=case))
         return owed, last_pay
 
-    def hist(self, v: object, patid: int, *, deleted: bool) -> None:
+    def hist(self, v: Visit, patid: int, *, deleted: bool) -> None:
         """One appthist audit copy."""
-        day = min(TODAY, v.day)  # type: ignore[attr-defined]
-        self.emit("appthist", (self.next_hist, v.aid, patid, self.d[v.day], self.d[day], self.rng.randrange(86400), "Broken" if v.state in ("broken", "no_show") else "Scheduled", "", 1 if deleted else 0, 0, "", self.mod(day)))  # type: ignore[attr-defined]
+        day = min(TODAY, v.day)
+        self.emit("appthist", (self.next_hist, v.aid, patid, self.d[v.day], self.d[day], self.rng.randrange(86400), "Broken" if v.state in ("broken", "no_show") else "Scheduled", "", 1 if deleted else 0, 0, "", self.mod(day)))
         self.next_hist += 1
 
-    def clinical_note(self, patid: int, v: object) -> None:
+    def clinical_note(self, patid: int, v: Visit) -> None:
         """A clinical note for a completed visit; a few are longer than 32,000 characters."""
-        text = v.note  # type: ignore[attr-defined]
+        text = v.note or ""
         if self.next_note == 1 or self.rng.random() < RATES["long_clinical_note"]:
             text = " ".join([text] * (32_100 // max(1, len(text)) + 1))
             self.truth("long_clinical_note", 0, "clinicalnote", self.next_note, f"{len(text)} chars")
-        stamp = self.dt(v.day)  # type: ignore[attr-defined]
-        self.emit("clinicalnote", (self.next_note, patid, self.pad5[v.prov], stamp, stamp, 0, self.d[v.day + 1], text, self.mod(v.day)))  # type: ignore[attr-defined]
+        stamp = self.dt(v.day)
+        self.emit("clinicalnote", (self.next_note, patid, self.pad5[v.prov], stamp, stamp, 0, self.d[v.day + 1], text, self.mod(v.day)))
         self.next_note += 1
 
     def proc_row(self, procid: int, p: Person, guarid: int, day: int, code: int, fee: int, tooth: int, surf: str, ins: int, chartstatus: int, prov: str, case: int = 0) -> tuple[object, ...]:

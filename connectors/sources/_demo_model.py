@@ -12,12 +12,16 @@ import bisect
 import itertools
 import random
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 from dataclasses import dataclass
 from datetime import date
 
 T = TypeVar("T")
+Emit = Callable[[str, tuple[object, ...]], None]
+"""Hands one row of a table to the writer."""
+Truth = Callable[[str, int, str, object, str], None]
+"""Records one injected problem in _bw_truth: kind, group, entity, record id, detail."""
 TODAY = date(2026, 6, 30).toordinal()
 """The demo practice's "today": fixed so the same seed gives the same file on any day."""
 HISTORY_DAYS = 8 * 365

@@ -16,10 +16,11 @@ several sites gets a `clinic` table and a `clinicid` column on patient, appt and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from mapper.schema import FieldType
 
-ColumnKind = str  # one of: int, code, bit, char, text, date, datetime, money
+ColumnKind = Literal["int", "code", "bit", "char", "text", "date", "datetime", "money"]
 
 
 @dataclass(frozen=True, slots=True)
