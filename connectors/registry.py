@@ -6,8 +6,11 @@ workspace folder (relative paths are resolved against it). Secrets are looked up
 connector itself (connectors.secrets), never passed through settings.
 
 Every emulator module exposes `create_app(state_path, **switches)` and `LOCAL_CREDENTIALS`
-(environment variable -> value the emulator accepts). A destination whose url is "local"
-is served in-process by its emulator, state kept in the workspace.
+(environment variable -> value the emulator accepts), and may expose `REHEARSAL_SWITCHES`.
+A destination whose url is "local" is served in-process by its emulator, state kept in the
+workspace, with those switches (throttling off) and client-side pacing off: a rehearsal is
+about the data, the contract suites are about the limits. `bridgework emulate` serves the
+real limits.
 """
 
 from __future__ import annotations
@@ -63,7 +66,8 @@ def local_url(kind: str, root: Path) -> str:
         module = emulator_module(kind)
         state = root / ".emulators" / f"{kind}.sqlite"
         state.parent.mkdir(parents=True, exist_ok=True)
-        running = start_in_thread(module.create_app(state))
+        # Rehearsals should be quick: an emulator may name switches (e.g. throttling off) for in-process use.
+        running = start_in_thread(module.create_app(state, **getattr(module, "REHEARSAL_SWITCHES", {})))
         _local_servers[key] = running.url
     for name, value in emulator_module(kind).LOCAL_CREDENTIALS.items():
         os.environ.setdefault(name, value)
@@ -78,6 +82,7 @@ def open_destination(kind: str, options: Mapping[str, Any], root: Path) -> Desti
     settings = dict(options)
     if settings.get("url", "local") == "local":
         settings["url"] = local_url(kind, root)
+        settings.setdefault("pace", False)
     destination: Destination = module.from_settings(settings, root)
     return destination
 

@@ -468,6 +468,10 @@ def _routes(em: TwentyEmulator) -> list[Route]:
     ]
 
 
+REHEARSAL_SWITCHES: dict[str, Any] = {"throttle": False}
+"""In-process rehearsals (`url = "local"`) run without throttling; `bridgework emulate twenty` keeps it."""
+
+
 def create_app(state_path: Path | None = None, **switches: Any) -> Gate:
     """The Twenty emulator as an ASGI app; state in SQLite at `state_path` (None: in memory)."""
     settings = Switches()
