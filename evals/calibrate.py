@@ -26,7 +26,7 @@ from mapper.propose.calibration import DEFAULT_WEIGHTS, Calibration, fit_isotoni
 from mapper.propose.proposer import check_schemas
 from mapper.propose.scorer import combine
 
-FEATURES = ("name", "embedding", "type", "knowledge", "template", "entity")
+FEATURES = ("name", "embedding", "type", "knowledge", "template", "entity", "readonly")
 
 
 @dataclass
@@ -42,6 +42,8 @@ class Prepared:
     no_match: NDArray[np.bool_]
     """Per source row: gold says custom/skip only."""
     skip_rule: NDArray[np.bool_]
+    home: NDArray[np.bool_]
+    """[source x target] True where the target is in an object the source entity lands in."""
 
 
 def prepare(case: Case, settings: ProposerSettings) -> Prepared:
@@ -53,6 +55,12 @@ def prepare(case: Case, settings: ProposerSettings) -> Prepared:
     has_match = np.zeros(len(table.src), dtype=bool)
     no_match = np.zeros(len(table.src), dtype=bool)
     skip_rule = np.array([bool(table.skip_reason(i)) for i in range(len(table.src))], dtype=bool)
+    home = np.ones((len(table.src), len(table.tgt)), dtype=bool)
+    for i in range(len(table.src)):
+        cols = table.home_columns(i)
+        if cols is not None:
+            home[i] = False
+            home[i, cols] = True
     for i, (e, f) in enumerate(table.src):
         gold = case.gold_for(e.name, f.name)
         if not gold:
@@ -66,7 +74,7 @@ def prepare(case: Case, settings: ProposerSettings) -> Prepared:
                     labels[i, j] = 1.0
         else:
             no_match[i] = True
-    return Prepared(case, table.feats, labels, has_match, no_match, skip_rule)
+    return Prepared(case, table.feats, labels, has_match, no_match, skip_rule, home)
 
 
 def _design(p: Prepared, per_row: int = 25) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -76,7 +84,7 @@ def _design(p: Prepared, per_row: int = 25) -> tuple[NDArray[np.float64], NDArra
         return np.zeros((0, len(FEATURES) + 1)), np.zeros(0)
     shape = p.labels.shape
     mats = [p.feats.get(name, np.zeros(shape)) for name in FEATURES]
-    hint = sum(mats)
+    hint = sum(mats[:-1])
     k = min(per_row, shape[1])
     pick = np.argpartition(-hint[rows], k - 1, axis=1)[:, :k] if k < shape[1] else np.tile(np.arange(shape[1]), (len(rows), 1))
     cells = {(int(r), int(c)) for r, cs in zip(rows, pick, strict=True) for c in cs}
@@ -127,7 +135,9 @@ def _top_rows(p: Prepared, cal: Calibration, depth: int = 5) -> tuple[NDArray[np
         xs.extend(raw[i, order].tolist())
         ys.extend(p.labels[i, order].tolist())
         if not p.skip_rule[i]:
-            queries.append((float(raw[i, order[0]]), bool(p.labels[i, order[0]] > 0), bool(p.has_match[i])))
+            home = np.flatnonzero(p.home[i])
+            best = float(raw[i, home].max()) if len(home) else -1.0
+            queries.append((best, bool(p.labels[i, order[0]] > 0), bool(p.has_match[i])))
     return np.array(xs), np.array(ys), queries
 
 

@@ -21,12 +21,13 @@ def ascii_fold(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def tokens(name: str) -> tuple[str, ...]:
+def tokens(name: str, strip_affixes: bool = True) -> tuple[str, ...]:
     """Lower-case word tokens of a name: `MailingPostalCode` -> (mailing, postal, code)."""
     text = ascii_fold(name.strip())
     parts: list[str] = []
     for chunk in re.split(r"[.\s/]+", text):
-        chunk = _AFFIXES.sub("", chunk)
+        if strip_affixes:
+            chunk = _AFFIXES.sub("", chunk)
         chunk = _CAMEL.sub(" ", chunk).lower()
         chunk = _DIGITS.sub(" ", chunk)
         parts.extend(p for p in _SPLIT.split(chunk) if p)
@@ -34,11 +35,11 @@ def tokens(name: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=65536)
-def expanded(name: str) -> tuple[str, ...]:
+def expanded(name: str, strip_affixes: bool = True) -> tuple[str, ...]:
     """Tokens with abbreviations expanded (`patdob` stays one token; `pat_dob` -> patient date of birth)."""
     table = abbreviations()
     out: list[str] = []
-    for tok in tokens(name):
+    for tok in tokens(name, strip_affixes):
         for part in segment(tok):
             out.extend(table.get(part, (part,)))
     return tuple(out)
@@ -71,6 +72,12 @@ def segment(token: str) -> tuple[str, ...]:
 def key(name: str) -> str:
     """A comparable key: expanded tokens joined by `_`."""
     return "_".join(expanded(name))
+
+
+@lru_cache(maxsize=65536)
+def exact_key(name: str) -> str:
+    """Like key() but keeping platform affixes: Odoo `create_date` and a custom `x_create_date` differ."""
+    return "_".join(expanded(name, False))
 
 
 def words(name: str) -> str:

@@ -21,7 +21,7 @@ CALIBRATION_PATH = KNOWLEDGE_DIR / "calibration.json"
 # Feature weights of the combined raw score before calibration (overridden by calibration.json).
 DEFAULT_WEIGHTS: dict[str, float] = {
     "bias": -6.0, "name": 3.0, "embedding": 3.0, "type": 1.5, "knowledge": 4.0, "template": 4.0,
-    "entity": 2.0, "incompatible": -3.0, "gap": 2.0,
+    "entity": 2.0, "incompatible": -3.0, "readonly": -1.0, "gap": 2.0,
 }
 
 
@@ -39,13 +39,16 @@ def fit_isotonic(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[list[f
             blocks[-1][0] += s
             blocks[-1][1] += w
             blocks[-1][3] = hi
-    kx: list[float] = []
-    ky: list[float] = []
+    steps: list[tuple[float, float, float]] = []  # (x_low, x_high, p), equal neighbours merged
     for s, w, lo, hi in blocks:
         # Never a flat 0 or 1: a few rows cannot prove certainty.
-        p = min(max(s / w, 0.005), 0.995)
-        kx.extend([lo, hi])
-        ky.extend([p, p])
+        p = round(min(max(s / w, 0.005), 0.995), 4)
+        if steps and steps[-1][2] == p:
+            steps[-1] = (steps[-1][0], hi, p)
+        else:
+            steps.append((lo, hi, p))
+    kx = [round(v, 6) for lo, hi, _ in steps for v in (lo, hi)]
+    ky = [p for _, _, p in steps for _ in (0, 1)]
     return kx, ky
 
 

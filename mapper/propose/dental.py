@@ -8,8 +8,12 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from mapper.propose._text import key
+from mapper.propose._text import exact_key, key
 from mapper.propose.knowledge import Concept, concepts, entity_concept_of
+
+
+# Subfield names too generic to say anything alone (`createdBy.name` is not a name field).
+_GENERIC = frozenset({"name", "id", "value", "type", "label", "source"})
 
 
 @lru_cache(maxsize=1)
@@ -58,11 +62,12 @@ def source_concepts(entity: str, field_name: str) -> tuple[str, ...]:
 def target_concepts(entity: str, field_name: str) -> tuple[str, ...]:
     """Concepts a destination field is known to hold (a composite subfield also matches by its own name)."""
     idx = _target_index()
-    names = {key(field_name)}
+    names = {exact_key(field_name)}
     if "." in field_name:
-        parts = field_name.split(".")
-        names.add(key(parts[-1]))
-    ek = key(entity)
+        last = exact_key(field_name.split(".")[-1])
+        if last not in _GENERIC:
+            names.add(last)
+    ek = exact_key(entity)
     found: set[str] = set()
     for n in sorted(names):
         found.update(idx.get((ek, n), ()))

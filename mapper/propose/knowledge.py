@@ -90,7 +90,7 @@ def _split_ref(text: str, keyfn: Any) -> tuple[str, str]:
 @lru_cache(maxsize=1)
 def concepts() -> tuple[Concept, ...]:
     """Every field concept, sorted by name."""
-    from mapper.propose._text import key
+    from mapper.propose._text import exact_key, key
 
     raw = _load_yaml("concepts.yaml").get("concepts", {})
     out = []
@@ -99,7 +99,7 @@ def concepts() -> tuple[Concept, ...]:
         out.append(Concept(
             name=name,
             source=tuple(sorted({_split_ref(str(s), key) for s in spec.get("source", ())})),
-            targets=tuple(sorted({_split_ref(str(t), key) for t in spec.get("targets", ())})),
+            targets=tuple(sorted({_split_ref(str(t), exact_key) for t in spec.get("targets", ())})),
             type=str(spec.get("type", "")),
             note=str(spec.get("note", "")),
             refers_to=str(spec.get("refers_to", "")),

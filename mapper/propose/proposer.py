@@ -76,7 +76,7 @@ def ranked(table: ScoreTable, i: int, columns: np.ndarray | None = None) -> tupl
         e, f = table.src[i]
         cands = llm.rerank(e, f, pairs, settings) + cands[k:]
     best = cands[0].score if cands else 0.0
-    return table.decide(i, best), cands
+    return table.decide(i, best if columns is not None else None), cands
 
 
 def rank(source_entity: str, field: str, source: Schema, destination: Schema, *,

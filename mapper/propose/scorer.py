@@ -35,6 +35,8 @@ def combine(feats: dict[str, NDArray[np.float64]], cal: Calibration, disabled: f
             z = z + w[name] * feats[name]
     if "type" not in disabled and "type" in feats:
         z = z + w["incompatible"] * (feats["type"] < 0.25)
+    if "readonly" in feats:
+        z = z + w["readonly"] * feats["readonly"]
     if shape[1] > 1:
         top2 = -np.sort(-z, axis=1)[:, :2]
         best, second = top2[:, :1], top2[:, 1:2]
@@ -104,6 +106,8 @@ class ScoreTable:
             rows = np.array([si[e.name] for e, _ in src], dtype=np.int64)
             cols = np.array([ti[e.name] for e, _ in tgt], dtype=np.int64)
             feats["entity"] = prior[rows[:, None], cols[None, :]] if len(rows) and len(cols) else np.zeros((len(src), len(tgt)))
+        # Server-set fields (createdBy, updatedAt, ...) rarely take a source value.
+        feats["readonly"] = np.broadcast_to(np.array([1.0 if f.readonly else 0.0 for f in tfields]), (len(src), len(tgt)))
         if not feats or not src or not tgt:
             feats.setdefault("name", np.zeros((len(src), len(tgt))))
         raw = combine(feats, cal, settings.disabled) if src and tgt else np.zeros((len(src), len(tgt)))
@@ -151,11 +155,25 @@ class ScoreTable:
             return "binary content: carried as a file reference, not a field"
         return ""
 
-    def decide(self, i: int, best: float) -> Decision:
-        """match / custom / skip for source row i given its best candidate's score."""
+    def home_columns(self, i: int) -> NDArray[np.int64] | None:
+        """Target columns of the objects source row i's entity lands in (None: no placement known)."""
+        placements = self.placements.get(self.src[i][0].name, [])
+        targets = {p.target for p in placements if p.exists and p.kind != "skip"}
+        if not placements:
+            return None
+        return np.array([j for j, (e, _) in enumerate(self.tgt) if e.name in targets], dtype=np.int64)
+
+    def decide(self, i: int, best: float | None = None) -> Decision:
+        """match / custom / skip for source row i; `best` defaults to its best score where its entity lands."""
         reason = self.skip_reason(i)
         if reason:
             return "skip", reason
+        if best is None:
+            home = self.home_columns(i)
+            cols = home if home is not None else np.arange(len(self.tgt))
+            best = float(self.score[i, cols].max()) if len(cols) else 0.0
+            if not len(cols):
+                return "custom", "the entity needs a custom object: every field becomes a custom field"
         if best < self.calibration.no_match:
             return "custom", f"no destination field fits well enough (best {best:.2f}): create a custom field"
         return "match", ""
