@@ -13,9 +13,15 @@ import itertools
 import random
 import unicodedata
 from collections.abc import Callable, Iterator
-from typing import TypeVar
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
+
+from connectors.sources._demo_data import (
+    AREA_CODES, CP1252_FIRST, CP1252_LAST, FAMILY_SIZES, FEMALE_NICKNAMES, HEALTH_ITEMS, INVALID_CODES, MAIL_DOMAINS, NICKNAMES,
+    NON_ADA_CODES, NOTE_WORDS, PAYMENT_TYPES, PROCEDURES, REASONS, UK_AREAS, all_procedure_indices, procedure_fee, procedure_row,
+    provider_roster,
+)
 
 T = TypeVar("T")
 Emit = Callable[[str, tuple[object, ...]], None]
@@ -45,56 +51,6 @@ RATES: dict[str, float] = {
     "guarantor_chain": 0.02,      # of families with 2+ members: the guarantor is guaranteed by another family's head
     "non_patient_head": 0.08,     # of families with 2+ members: the guarantor is a non-patient
 }
-FAMILY_SIZES = ((1, 0.65), (2, 0.17), (3, 0.10), (4, 0.06), (5, 0.02))  # mean ~1.63
-
-# (code, practice abbreviation, practice wording, fee in cents, weight, kind) kind: recall/restorative/other
-PROCEDURES: tuple[tuple[str, str, str, int, int, str], ...] = (
-    ("D0120", "PerEx", "Recall exam", 5500, 30, "recall"),
-    ("D0150", "CompEx", "New patient exam", 9500, 6, "other"),
-    ("D0140", "LimEx", "Emergency exam", 7000, 4, "other"),
-    ("D0274", "4BW", "Four bitewings", 7500, 14, "recall"),
-    ("D0210", "FMX", "Full mouth x-rays", 14000, 4, "other"),
-    ("D0220", "PA", "First PA", 3000, 6, "other"),
-    ("D0330", "Pano", "Panoramic", 11000, 4, "other"),
-    ("D1110", "Pro", "Adult cleaning", 10500, 26, "recall"),
-    ("D1120", "ChPro", "Child cleaning", 7500, 8, "recall"),
-    ("D1206", "FlVarn", "Fluoride varnish", 4000, 8, "recall"),
-    ("D1351", "Seal", "Sealant", 5500, 4, "other"),
-    ("D2140", "Am1", "Amalgam 1 surf", 14500, 4, "restorative"),
-    ("D2150", "Am2", "Amalgam 2 surf", 18000, 3, "restorative"),
-    ("D2330", "C1A", "Composite 1 surf ant", 17000, 4, "restorative"),
-    ("D2391", "C1P", "Composite 1 surf post", 19000, 6, "restorative"),
-    ("D2392", "C2P", "Composite 2 surf post", 24000, 5, "restorative"),
-    ("D2740", "CrPorc", "Porcelain crown", 125000, 3, "restorative"),
-    ("D2950", "CoreBU", "Core buildup", 26000, 2, "restorative"),
-    ("D3330", "RCT-M", "Root canal molar", 110000, 1, "restorative"),
-    ("D4341", "SRP4", "Scaling root planing 4+", 26000, 2, "other"),
-    ("D4910", "PerMnt", "Perio maintenance", 14500, 5, "recall"),
-    ("D7140", "Ext", "Simple extraction", 17500, 3, "restorative"),
-    ("D7210", "SurgEx", "Surgical extraction", 32000, 1, "restorative"),
-    ("D9110", "Palli", "Palliative treatment", 12000, 2, "other"),
-)
-NON_ADA_CODES = (("NC001", "NoChg", "No charge visit", 0), ("BLEACH", "Bleach", "Take-home whitening", 35000), ("99901", "Misc", "Miscellaneous", 2500))
-INVALID_CODES = (("D012", "PerEx?", "Recall exam (old)", 5500), ("DO274", "4BW?", "Bitewings (old)", 7500), ("D11100", "Pro?", "Cleaning (old)", 10500))
-
-NICKNAMES = {
-    "John": "Jon", "Robert": "Bob", "William": "Bill", "Elizabeth": "Liz", "Katherine": "Kate", "Michael": "Mike",
-    "James": "Jim", "Steven": "Steve", "Jennifer": "Jen", "Thomas": "Tom", "Christopher": "Chris", "Margaret": "Peggy",
-    "Joseph": "Joe", "Daniel": "Dan", "Susan": "Sue", "Patricia": "Pat", "Anthony": "Tony", "Matthew": "Matt",
-    "Rebecca": "Becky", "Richard": "Rick", "David": "Dave", "Samantha": "Sam", "Alexander": "Alex", "Nicholas": "Nick",
-}
-CP1252_FIRST = ("José", "Zoë", "Renée", "Chloé", "Françoise", "Jürgen", "Agnès", "Björn", "Inés", "Noël", "Léa", "Søren")
-CP1252_LAST = ("Muñoz", "Müller", "O’Brien", "Núñez", "Gómez", "Brontë", "D’Angelo", "Peña", "Fernández", "Schön", "Ibáñez", "Lefèvre")
-MAIL_DOMAINS = ("gmail.com", "yahoo.com", "outlook.com", "aol.com", "icloud.com", "hotmail.com", "comcast.net")
-REASONS = ("Recall", "6mo recall", "Pro/BW", "NP exam", "Tooth pain", "Crown prep", "Crown seat", "Fillings", "Perio maint", "Ext", "Consult", "Emergency")
-NOTE_WORDS = (
-    "patient", "reports", "no", "pain", "sensitivity", "upper", "lower", "left", "right", "molar", "premolar", "gingiva",
-    "healthy", "bleeding", "on", "probing", "calculus", "light", "moderate", "heavy", "OHI", "given", "reviewed", "med",
-    "hx", "BP", "within", "normal", "limits", "anesthetic", "lido", "epi", "placed", "rubber", "dam", "composite",
-    "shade", "A2", "occlusion", "checked", "adjusted", "rtc", "6", "months", "recommend", "crown", "#3", "#14", "#19", "#30",
-)
-
-
 @dataclass(frozen=True, slots=True)
 class Pools:
     """Name, street and place pools drawn from Faker once (Faker is too slow per record)."""
@@ -113,8 +69,8 @@ def make_pools(seed: int, locale: str) -> Pools:
 
     fake = Faker(locale)
     fake.seed_instance(seed)
-    firsts_m = sorted({fake.first_name_male() for _ in range(900)} | {n for n in NICKNAMES if n not in _FEMALE_NICK})
-    firsts_f = sorted({fake.first_name_female() for _ in range(900)} | _FEMALE_NICK)
+    firsts_m = sorted({fake.first_name_male() for _ in range(900)} | {n for n in NICKNAMES if n not in FEMALE_NICKNAMES})
+    firsts_f = sorted({fake.first_name_female() for _ in range(900)} | FEMALE_NICKNAMES)
     lasts = sorted({fake.last_name() for _ in range(2500)})
     streets = tuple(fake.street_address().replace("\n", " ") for _ in range(1500))
     if locale == "en_GB":
@@ -123,9 +79,6 @@ def make_pools(seed: int, locale: str) -> Pools:
         places = tuple((fake.city(), fake.state_abbr(), fake.zipcode()) for _ in range(400))
     companies = tuple(fake.company() for _ in range(300))
     return Pools(tuple(firsts_m), tuple(firsts_f), tuple(lasts), streets, places, companies)
-
-
-_FEMALE_NICK = {"Elizabeth", "Katherine", "Jennifer", "Margaret", "Susan", "Patricia", "Rebecca", "Samantha"}
 
 
 def strip_accents(text: str) -> str:
@@ -405,8 +358,8 @@ class PracticeModel:
         r = (rng or self.rng).random
         area, ex, num, fmt = int(r() * 6), 200 + int(r() * 800), int(r() * 10000), int(r() * 4)
         if self.uk:
-            return f"{_UK_AREAS[area]} {num:04d}"
-        code = _AREA_CODES[area]
+            return f"{UK_AREAS[area]} {num:04d}"
+        code = AREA_CODES[area]
         return (f"({code}) {ex}-{num:04d}", f"{code}-{ex}-{num:04d}", f"{code}{ex}{num:04d}", f"{code}.{ex}.{num:04d}")[fmt]
 
     def _mobile(self) -> tuple[str, str]:
@@ -501,34 +454,6 @@ class PracticeModel:
         return code, fee, tooth, surfaces, ins
 
 
-def procedure_fee(code: int) -> int:
-    """Fee in cents of a procedure index (negative indices: invalid / non-ADA codes)."""
-    return procedure_row(code)[3]
-
-
-def procedure_row(code: int) -> tuple[str, str, str, int]:
-    """(code, abbreviation, wording, fee) of a procedure index."""
-    if code >= 0:
-        return PROCEDURES[code][:4]
-    if code <= -100:
-        return NON_ADA_CODES[-100 - code]
-    return INVALID_CODES[-1 - code]
-
-
-def all_procedure_indices() -> list[int]:
-    """Every procedure index in proccode order: ADA codes, then non-ADA, then invalid."""
-    return list(range(len(PROCEDURES))) + [-100 - i for i in range(len(NON_ADA_CODES))] + [-1 - i for i in range(len(INVALID_CODES))]
-
-
-def provider_roster(sites: int) -> list[list[tuple[str, int, str]]]:
-    """Per site: (id, kind 1 dentist / 2 hygienist, role) for 2 dentists and 2 hygienists."""
-    roster = []
-    for s in range(sites):
-        base = s * 2
-        roster.append([(f"DDS{base + 1}", 1, "Dentist"), (f"DDS{base + 2}", 1, "Dentist"), (f"HYG{base + 1}", 2, "Hygienist"), (f"HYG{base + 2}", 2, "Hygienist")])
-    return roster
-
-
 def _cumulative(weights: list[float] | tuple[float, ...]) -> tuple[float, ...]:
     return tuple(itertools.accumulate(weights))
 
@@ -539,11 +464,8 @@ _VISIT_STATES = ("completed", "broken", "no_show", "deleted")
 _VISIT_STATES_CUM = _cumulative((0.84, 0.10, 0.04, 0.02))
 _PROCS_PER_VISIT_CUM = _cumulative((0.3, 0.45, 0.25))
 
-HEALTH_ITEMS = (
-    ("Penicillin allergy", 2), ("Latex allergy", 2), ("Codeine allergy", 2), ("Diabetes", 1), ("High blood pressure", 1),
-    ("Heart murmur", 1), ("Asthma", 1), ("Pregnant", 1), ("Artificial joint", 1), ("Warfarin", 3), ("Metformin", 3),
-    ("Lisinopril", 3), ("Bisphosphonates", 3), ("Smoker", 1), ("Anxious patient", 1),
-)
-PAYMENT_TYPES = ("Cash", "Check", "Credit card", "Debit card")
-_AREA_CODES = ("503", "206", "415", "312", "617", "303")
-_UK_AREAS = ("020 7946", "0161 496", "0113 496", "0117 496", "0131 496", "029 2018")
+
+__all__ = [
+    "HEALTH_ITEMS", "PAYMENT_TYPES", "PROCEDURES", "RATES", "TODAY", "Emit", "Family", "Person", "PracticeModel", "Truth", "Visit",
+    "all_procedure_indices", "procedure_row",
+]
