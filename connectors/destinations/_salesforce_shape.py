@@ -143,6 +143,8 @@ _METADATA_TYPES: dict[str, str] = {
 def field_metadata(change: SchemaChange) -> dict[str, Any]:
     """The Tooling CustomField Metadata for a field change (§2.3)."""
     kind = _METADATA_TYPES[change.type]
+    if kind == "Picklist" and not change.enum_values:
+        kind = "Text"  # a picklist needs at least one value
     if kind == "Text" and (change.max_length or 0) > 255 and not (change.unique or change.external_id):
         kind = "LongTextArea"
     meta: dict[str, Any] = {"label": (change.label or change.name.removesuffix("__c").replace("_", " "))[:40],

@@ -25,7 +25,7 @@ limit until erased.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ CLIENT_SECRET_ENV = "BRIDGEWORK_SALESFORCE_CLIENT_SECRET"
 API_VERSION = "v59.0"
 MAX_BATCH = 200  # §2.5: sObject Collections take at most 200 records
 FIND_CHUNK = 100  # external ids per SOQL IN list: keeps the GET URL far below the 16 KB request-line limits
+RETRIEVE_GET_CHARS = 6000  # longer id/field lists use the POST form of Collections retrieve
 PERMISSION_SET = "Bridgework_API"
 _SKIPPED_TYPES = frozenset({"base64", "address", "location"})
 _GONE = frozenset({"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"})
@@ -113,8 +114,10 @@ class SalesforceDestination:
     name = "salesforce"
 
     def __init__(self, client: httpx.Client, *, url: str, policy: RetryPolicy | None = None,
-                 edition: str = "Enterprise", audit_fields: bool = False) -> None:
+                 edition: str = "Enterprise", audit_fields: bool = False,
+                 renew: Callable[[], str] | None = None) -> None:
         self.client = client
+        self.renew = renew
         self.url = url
         self.policy = policy or RetryPolicy()
         self.capabilities = capabilities_for(edition, audit_fields)
@@ -126,7 +129,7 @@ class SalesforceDestination:
 
     # --- transport -----------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = send(self.client, method, path, policy=self.policy, what=f"Salesforce at {self.url}",
                             classify=classify, **kwargs)
@@ -138,6 +141,15 @@ class SalesforceDestination:
                          "salesforce), then run the same command again (it resumes).") from None
             raise DestinationError(exc.message, hint=exc.hint) from None
         self.api_usage = response.headers.get("sforce-limit-info", self.api_usage)
+        return response
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Send with retries; auth and daily-quota refusals become one-line errors."""
+        response = self._send(method, path, **kwargs)
+        if response.status_code == 401 and self.renew is not None:
+            # sessions time out (2 h by default): the client-credentials flow gets a new token once, then retries
+            self.client.headers["Authorization"] = f"Bearer {self.renew()}"
+            response = self._send(method, path, **kwargs)
         if response.status_code == 401:
             raise ConfigError(
                 f"Salesforce at {self.url} refused the access token (HTTP 401 {_code(response) or 'unauthorised'}).",
@@ -329,8 +341,13 @@ class SalesforceDestination:
                 return [Outcome(chunk[0].external_id, None, "reject", message, code, details)]
             half = (len(chunk) + 1) // 2
             return self._upsert_chunk(entity, chunk[:half]) + self._upsert_chunk(entity, chunk[half:])
+        results = response.json()
+        if not isinstance(results, list) or len(results) != len(chunk):
+            raise DestinationError(f"Salesforce answered an upsert of {len(chunk)} {entity} records with "
+                                   f"{len(results) if isinstance(results, list) else 'no'} results.",
+                                   hint="Run the same command again (it resumes); the replay upserts by external id.")
         outcomes = []
-        for record, result in zip(chunk, response.json(), strict=True):
+        for record, result in zip(chunk, results):
             if result.get("success"):
                 action = "create" if result.get("created") else "update"
                 outcomes.append(Outcome(record.external_id, str(result["id"]), action))  # type: ignore[arg-type]
@@ -353,8 +370,11 @@ class SalesforceDestination:
         return Outcome(external, destination_id, "update")
 
     def _retrieve(self, entity: str, ids: Sequence[str], names: Sequence[str]) -> list[dict[str, Any]]:
-        response = self._request("GET", f"{self.base}/composite/sobjects/{entity}",
-                                 params={"ids": ",".join(ids), "fields": ",".join(names)})
+        path = f"{self.base}/composite/sobjects/{entity}"
+        if sum(len(x) + 1 for x in [*ids, *names]) > RETRIEVE_GET_CHARS:  # §2.5: the POST form has no URL limit
+            response = self._request("POST", path, json={"ids": list(ids), "fields": list(names)})
+        else:
+            response = self._request("GET", path, params={"ids": ",".join(ids), "fields": ",".join(names)})
         return [r for r in self._ok(response, f"reading {entity}") if r]
 
     def read(self, entity: str, ids: Sequence[str], fields: Sequence[str] | None = None) -> dict[str, Record]:
@@ -449,11 +469,16 @@ def from_settings(options: Mapping[str, Any], root: Path) -> SalesforceDestinati
         raise ConfigError(f"Unknown Salesforce edition '{edition}'.", hint=f"Use one of: {', '.join(EDITIONS)}.")
     token = secret(TOKEN_ENV)
     client_id, client_secret = secret(CLIENT_ID_ENV), secret(CLIENT_SECRET_ENV)
+    renew: Callable[[], str] | None = None
     if not token and client_id and client_secret:
-        token, url = _token_by_client_credentials(str(options.get("login_url") or url), client_id, client_secret)
+        login = str(options.get("login_url") or url)
+
+        def renew() -> str:
+            return _token_by_client_credentials(login, client_id, client_secret)[0]
+        token, url = _token_by_client_credentials(login, client_id, client_secret)
     if not token:
         token = require_secret(TOKEN_ENV, "Salesforce access token")
     client = make_client(url, headers={"Authorization": f"Bearer {token}"})
-    return SalesforceDestination(client, url=url, edition=edition,
+    return SalesforceDestination(client, url=url, edition=edition, renew=renew,
                                  audit_fields=bool(options.get("set_audit_fields", False)))
 

@@ -170,6 +170,7 @@ def routes(org: Org) -> list[Route]:
             return json_response(records.shape(obj, data, names))
         if request.method == "DELETE":
             with transaction(db):
+                records.live(obj, record_id)  # 404 NOT_FOUND / ENTITY_IS_DELETED as single-record REST has them
                 records.delete(obj, record_id)
             return Response(status_code=204)
         body = await _body(request)

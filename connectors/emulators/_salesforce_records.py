@@ -68,7 +68,7 @@ class RecordStore:
             CREATE INDEX IF NOT EXISTS keys_value ON keys (object, field, value);
             CREATE INDEX IF NOT EXISTS keys_id ON keys (id);
         """)
-        self._fields: dict[tuple[str, int], dict[str, SfField]] = {}
+        self._fields: dict[str, tuple[int, dict[str, SfField]]] = {}
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -82,10 +82,10 @@ class RecordStore:
 
     def fields(self, obj: SfObject) -> dict[str, SfField]:
         """Lower-cased name -> visible field."""
-        key = (obj.name, self.meta.version)
-        if key not in self._fields:
-            self._fields[key] = {f.name.lower(): f for f in obj.fields}
-        return self._fields[key]
+        cached = self._fields.get(obj.name)
+        if cached is None or cached[0] != self.meta.version:
+            cached = self._fields[obj.name] = (self.meta.version, {f.name.lower(): f for f in obj.fields})
+        return cached[1]
 
     def field(self, obj: SfObject, name: str, *, entity_word: str = "sobject of type") -> SfField:
         """The visible field called `name`, or INVALID_FIELD (hidden custom fields look unknown, §2.3)."""
@@ -343,6 +343,8 @@ class RecordStore:
         data["LastModifiedById"] = self.mint.api_user
         self.db.execute("UPDATE records SET data = ? WHERE id = ?", (json.dumps(data), data["Id"]))
         self.index(obj, data["Id"], data)
+        if obj.name in ("FieldPermissions", "PermissionSetAssignment"):
+            self.meta.invalidate()
         return str(data["Id"])
 
     def upsert(self, obj: SfObject, ext: SfField, value: Any, body: Mapping[str, Any]) -> tuple[str, bool]:

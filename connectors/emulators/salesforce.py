@@ -28,7 +28,9 @@ with a JSON object): seeded, edition (Enterprise), fls_auto_grant (False), set_a
 daily_limit (100000), api_usage (requests counted so far), query_page_size (2000), fail_every (every Nth API
 request fails), fail_next (the next K fail), fail_status (500 | 503), concurrency_next (the next K get the
 ConcurrentPerOrgLongTxn 403), slow_ms, drop_every (every Nth write commits, then the connection drops).
-GET /_emulator/state reports switches, counters and record counts.
+POST /_emulator/faults {"revoke_sessions": true} expires every token the token endpoint issued (each call
+issues a new one; the fixed LOCAL_TOKEN never expires). GET /_emulator/state reports switches, counters and
+record counts.
 """
 
 from __future__ import annotations
@@ -140,7 +142,8 @@ class SalesforceEmulator:
                                   audit_fields=lambda: self.switches.set_audit_fields)
         self.records = RecordStore(self.db, self.meta, self.mint, lambda: datetime.now(timezone.utc))
         self.cursors: dict[str, list[dict[str, Any]]] = {}
-        self.counters = {"requests": 0, "writes": 0, "faults": 0, "dropped": 0, "refused_quota": 0}
+        self.counters = {"requests": 0, "writes": 0, "faults": 0, "dropped": 0, "refused_quota": 0, "sessions": 0}
+        self.sessions: set[str] = set()
         if switches.seeded and not self.db.execute("SELECT 1 FROM records LIMIT 1").fetchone():
             self._seed()
 
@@ -210,7 +213,8 @@ class Gate:
             return
         em, s = self.emulator, self.emulator.switches
         headers = dict(scope["headers"])
-        if headers.get(b"authorization", b"").decode() != f"Bearer {LOCAL_TOKEN}":
+        token = headers.get(b"authorization", b"").decode().removeprefix("Bearer ")
+        if token != LOCAL_TOKEN and token not in em.sessions:
             await _error(401, "INVALID_SESSION_ID", "Session expired or invalid")(scope, receive, send)
             return
         if s.api_usage >= s.daily_limit:
@@ -284,9 +288,12 @@ def _oauth_routes(em: SalesforceEmulator) -> list[Route]:
             return JSONResponse({"error": "invalid_grant", "error_description": "authentication failure"},
                                 status_code=400)
         issued = str(int(time.time() * 1000))
+        em.counters["sessions"] += 1
+        access_token = f"{ORG_ID[:15]}!AQbwSession{em.counters['sessions']:06d}"
+        em.sessions.add(access_token)
         identity = f"https://login.salesforce.com/id/{ORG_ID}/{em.mint.api_user}"
         signature = base64.b64encode(hashlib.sha256(f"{identity}{issued}".encode()).digest()).decode()
-        return JSONResponse({"access_token": LOCAL_TOKEN, "instance_url": str(request.base_url).rstrip("/"),
+        return JSONResponse({"access_token": access_token, "instance_url": str(request.base_url).rstrip("/"),
                              "id": identity, "token_type": "Bearer", "issued_at": issued, "signature": signature,
                              "scope": "api"})
 
@@ -300,9 +307,11 @@ def _oauth_routes(em: SalesforceEmulator) -> list[Route]:
     async def faults(request: Request) -> Response:
         if request.method == "POST":
             try:
-                values = await request.json()
+                values = dict(await request.json())
                 if "edition" in values or "seeded" in values:
                     raise ValueError("edition and seeded are start-up options")
+                if values.pop("revoke_sessions", False):
+                    em.sessions.clear()  # every token the token endpoint issued expires (the fixed local one stays)
                 em.switches.update(values)
                 em.meta.invalidate()
             except (ValueError, TypeError) as exc:

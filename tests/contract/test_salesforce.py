@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -232,6 +233,15 @@ def test_too_long_text_is_a_loud_rejection_and_isolated(dest: SalesforceDestinat
     assert "ZZZ" not in (outcomes[1].error or "")
 
 
+def test_a_whole_request_refusal_is_split_until_each_record_has_an_outcome(dest: SalesforceDestination,
+                                                                          server: Server) -> None:
+    records = [contact(f"split{i}", Birthdate="1980-02-03") for i in range(5)]
+    records[3] = contact("split3", Birthdate="03/02/1980")  # JSON_PARSER_ERROR fails the whole request
+    outcomes = upsert(dest, server, records)
+    assert [o.action for o in outcomes] == ["create", "create", "create", "reject", "create"]
+    assert outcomes[3].code == "invalid_value" and "1980" not in (outcomes[3].error or "")
+
+
 def test_empty_text_reads_back_as_null_and_money_is_rounded(dest: SalesforceDestination, server: Server) -> None:
     (person,) = upsert(dest, server, [contact("silent", Title="")])
     assert dest.read("Contact", [person.destination_id], ["Title"])[person.destination_id]["Title"] is None
@@ -331,20 +341,23 @@ def test_bad_credentials_say_what_to_do(server: Server) -> None:
         wrong.describe()
 
 
-def test_client_credentials_flow(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_client_credentials_flow(server: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     if not server.emulated:
         pytest.skip("the suite does not hold a real connected app's secret")
     monkeypatch.delenv(connector.TOKEN_ENV, raising=False)
     monkeypatch.setenv(connector.CLIENT_ID_ENV, emulator.LOCAL_CREDENTIALS[connector.CLIENT_ID_ENV])
     monkeypatch.setenv(connector.CLIENT_SECRET_ENV, emulator.LOCAL_CREDENTIALS[connector.CLIENT_SECRET_ENV])
-    made = connector.from_settings({"url": server.url}, root=None)  # type: ignore[arg-type]
+    made = connector.from_settings({"url": server.url}, root=tmp_path)
     try:
         assert made.describe().has("Contact")
+        server.switch(revoke_sessions=True)  # the session times out mid-run: a new token is fetched once
+        assert made.find("Contact", [f"{PREFIX}none"]) == {}
     finally:
         made.close()
+    assert server.state()["counters"]["sessions"] >= 2
     monkeypatch.setenv(connector.CLIENT_SECRET_ENV, "wrong")
     with pytest.raises(ConfigError, match="BRIDGEWORK_SALESFORCE_CLIENT_SECRET"):
-        connector.from_settings({"url": server.url}, root=None)  # type: ignore[arg-type]
+        connector.from_settings({"url": server.url}, root=tmp_path)
 
 
 def test_server_down_is_one_line() -> None:
