@@ -58,10 +58,54 @@ def prepare(root: Path, *, dest: str, patients: int, say: Say) -> tuple[Workspac
     threshold = load_calibration().auto_accept
     confirm(spec, min_score=threshold, by="bridgework demo", at=now_utc())
     reject(spec, max_score=1.01, by="bridgework demo", at=now_utc(), reason="below the auto-accept threshold (demo)")
+    _one_writer_per_field(spec)
     spec.save(ws.mapping_path)
     say(f"Proposed a mapping and AUTO-CONFIRMED every proposal scoring >= {threshold:.2f} (the rest rejected). "
         "A real migration is reviewed by a person first: bridgework review.")
     return ws, threshold
+
+
+def _one_writer_per_field(spec: Any) -> None:
+    """Where auto-confirming left two field maps writing one field, keep the best scoring (demo only)."""
+    from mapper.spec import Decision, now_utc
+
+    for em in spec.entities:
+        best: dict[str, Any] = {}
+        for fm in em.fields:
+            if fm.status != "confirmed" or fm.kind == "skip" or not fm.target_name:
+                continue
+            keep = best.get(fm.target_name)
+            if keep is None or fm.score > keep.score:
+                if keep is not None:
+                    keep.decision = Decision(status="rejected", by="bridgework demo", at=now_utc(),
+                                             reason="another field map writes this field (demo)")
+                best[fm.target_name] = fm
+            else:
+                fm.decision = Decision(status="rejected", by="bridgework demo", at=now_utc(),
+                                       reason="another field map writes this field (demo)")
+
+
+_FAILING_SHARE = 0.2
+
+
+def _drop_failing_fields(session: Any, report: Any) -> int:
+    """Reject field maps (not relations) that reject more than _FAILING_SHARE of their entity map's records."""
+    from mapper.spec import Decision, now_utc
+
+    counts: dict[tuple[str, str], int] = {}
+    for f in report.findings:
+        if f.severity == "error" and f.field and f.code != "unresolved_reference":
+            counts[(f.map_id, f.field)] = counts.get((f.map_id, f.field), 0) + 1
+    dropped = 0
+    for em in session.spec.entities:
+        total = report.records.get(em.id, 0)
+        for fm in em.fields:
+            n = counts.get((em.id, fm.target_name or ""), 0)
+            if total and fm.status == "confirmed" and fm.kind != "relation" and n / total > _FAILING_SHARE:
+                fm.decision = Decision(status="rejected", by="bridgework demo", at=now_utc(),
+                                       reason=f"its transforms refused {n} of {total} records (demo)")
+                dropped += 1
+    return dropped
 
 
 def run_demo(root: Path, *, dest: str = "odoo", patients: int = 200, say: Say = print) -> dict[str, Any]:
@@ -85,6 +129,12 @@ def run_demo(root: Path, *, dest: str = "odoo", patients: int = 200, say: Say = 
         s.destination_schema.save(ws.destination_schema_path)
         say(f"Schema plan: created {len(view.pending)} custom field(s)/object(s).")
         report = validate(s)
+        dropped = _drop_failing_fields(s, report)
+        if dropped:
+            s.spec.save(ws.mapping_path)
+            report = validate(s)
+            say(f"Rejected {dropped} auto-confirmed field map(s) whose transforms refused more than "
+                f"{_FAILING_SHARE:.0%} of their records (demo only; a person would fix the value maps instead).")
         merged = decide(s.ledger, None, "confirmed", min_score=threshold)
         decide(s.ledger, None, "split")
         owners = resolve_owners(s)

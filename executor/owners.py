@@ -11,6 +11,8 @@ from executor.session import Session
 from executor.staging import key_fields, read_all, source_id_of
 
 UNASSIGNED = "Unassigned Provider"
+USER_OBJECTS = frozenset({"res.users", "workspaceMember", "User", "systemuser"})
+"""Destination objects that are people who log in: matched by email, never created by a load."""
 _PROVIDER = re.compile(r"(provider|practitioner|rsc|staff|dentist|clinician)", re.I)
 
 
@@ -36,7 +38,8 @@ def resolve_owners(session: Session) -> OwnerReport:
     """Match every provider of the first provider-like entity map; store the result in the ledger."""
     report = OwnerReport()
     schema = session.source_schema
-    em = next((m for m in session.ordered_maps() if _PROVIDER.search(m.source) or _PROVIDER.search(m.id)), None)
+    em = next((m for m in session.ordered_maps() if m.target_name in USER_OBJECTS), None) or next(
+        (m for m in session.ordered_maps() if _PROVIDER.search(m.source) or _PROVIDER.search(m.id)), None)
     if em is None or schema is None or not schema.has(em.source):
         return report
     entity = schema.entity(em.source)

@@ -9,6 +9,7 @@ from typing import Any
 
 from executor.ledger import RunKind, now_iso
 from executor.load import Loader, MapStats, Progress
+from executor.owners import USER_OBJECTS
 from executor.session import Session
 from executor.staging import PARTIAL, read_all
 from mapper.spec import EntityMap
@@ -67,6 +68,8 @@ def execute(session: Session, kind: RunKind = "full", *, maps: Sequence[EntityMa
     status = "failed"
     try:
         for em in maps if maps is not None else session.ordered_maps():
+            if em.target_name in USER_OBJECTS:
+                continue  # users are matched by owner resolution (bridgework validate), never created
             records = records_for(em) if records_for else read_all(session.source, em.source)
             seen: set[str] = set()
             staged = stager.stage(em, records)

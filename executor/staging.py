@@ -9,7 +9,6 @@ record's hash is marked partial, so the second pass over the map fills it in.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -65,7 +64,7 @@ class Staged:
 
 def content_hash(values: Mapping[str, Any]) -> str:
     """A stable hash of transformed values (references as source ids, so it never depends on the destination)."""
-    text = json.dumps(values, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
+    text = repr(sorted(values.items(), key=lambda kv: kv[0]))
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -173,6 +172,7 @@ class Stager:
         fields = active_fields(em)
         dest = self.dest_entity(em)
         stamps = self.timestamps(em, dest)
+        plan = [(fm, target_name(fm), fm.sources) for fm in fields]
         targets = {target_name(fm): (dest.field(target_name(fm)) if dest and dest.has(target_name(fm)) else None)
                    for fm in fields}
         lookups = {fm.lookup: self.lookup(fm.lookup) for fm in fields if fm.kind == "relation" and fm.lookup}
@@ -191,12 +191,13 @@ class Stager:
             if keep is not None and not keep(record):
                 yield Staged(em.id, sid, ext, "skipped", problems=(Problem("", "filtered", f"left out by '{em.where}'"),))
                 continue
-            staged = self._one(em, record, sid, ext, fields, targets, lookups, final, stamps)
+            staged = self._one(em, record, sid, ext, plan, targets, lookups, final, stamps)
             if sid in moves and staged.state == "ready":
                 staged = move_shared(staged, moves[sid])
             yield staged
 
-    def _one(self, em: EntityMap, record: Mapping[str, Any], sid: str, ext: str, fields: list[FieldMap],
+    def _one(self, em: EntityMap, record: Mapping[str, Any], sid: str, ext: str,
+             fields: list[tuple[FieldMap, str, list[str]]],
              targets: Mapping[str, Any], lookups: Mapping[str, Mapping[str, str]], final: bool,
              stamps: Mapping[str, str]) -> Staged:
         values: dict[str, Any] = dict(em.constants)
@@ -207,18 +208,19 @@ class Stager:
         warnings: list[Problem] = []
         refs: list[tuple[str, str]] = []
         partial = False
-        for fm in fields:
-            name = target_name(fm)
-            ctx = TransformContext(record=record, target=targets.get(name))
-            srcs = fm.sources
+        for fm, name, srcs in fields:
             raw = record.get(srcs[0]) if len(srcs) == 1 else [record.get(s) for s in srcs]
-            try:
-                value = run_chain(fm.transforms, raw, ctx) if fm.transforms else raw
-            except TransformError as exc:
-                problems.append(Problem(name, exc.code, exc.message, exc.hint))
-                continue
-            warnings.extend(Problem(name, w.code, w.message) for w in ctx.warnings)
-            if fm.kind == "relation" and fm.lookup:
+            if fm.transforms:
+                ctx = TransformContext(record=record, target=targets.get(name))
+                try:
+                    value = run_chain(fm.transforms, raw, ctx)
+                except TransformError as exc:
+                    problems.append(Problem(name, exc.code, exc.message, exc.hint))
+                    continue
+                warnings.extend(Problem(name, w.code, w.message) for w in ctx.warnings)
+            else:
+                value = raw
+            if fm.lookup and fm.kind == "relation":
                 if value is None or value == "" or value == 0:
                     value = None
                 else:
@@ -231,6 +233,11 @@ class Stager:
                         if ref == sid:
                             hashed[name] = "ref:self"
                         partial = True  # same map, not loaded yet: the second pass fills it in
+                        continue
+                    if dest_id == "":  # an owner with no destination user: left empty, reported
+                        warnings.append(Problem(name, "unassigned_owner", f"{fm.lookup} {ref} has no destination user",
+                                                "Invite the provider as a user, then run delta."))
+                        values[name] = None
                         continue
                     if dest_id is None:
                         problems.append(Problem(name, "unresolved_reference",

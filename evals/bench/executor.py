@@ -16,7 +16,7 @@ from typing import Any
 
 from evals.bench._report import BenchReport, peak_rss_mb, run_isolated
 
-SIZES = (10_000, 100_000)
+SIZES = tuple(int(n) for n in os.environ.get("BRIDGEWORK_BENCH_EXECUTOR_SIZES", "10000,100000").split(","))
 LOAD_RECORDS = 3_000
 _FIXTURE = Path(__file__).resolve().parents[2] / "tests" / "e2e" / "mapping_odoo.yaml"
 _NOTES = {
