@@ -185,6 +185,22 @@ def test_csv_export_folder_in_cp1252(source: DentrixSource, practice: tuple[Path
         exported.close()
 
 
+def test_patient_only_export_is_enough(practice: tuple[Path, PracticeStats], tmp_path: Path) -> None:
+    _export(practice[0], tmp_path / "exports", ["patient"])
+    exported = from_settings({"path": str(tmp_path / "exports")}, Path("."))
+    try:
+        assert exported.introspect(profile=False).entity_names == ("patient",)
+    finally:
+        exported.close()
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "customers.csv").write_text("id\n1\n", encoding="cp1252")
+    src = from_settings({"path": str(other)}, Path("."))
+    with pytest.raises(SourceError, match="not a Dentrix database: table"):
+        src.count("patient")
+    src.close()
+
+
 def test_ragged_csv_export_names_file_and_line(tmp_path: Path) -> None:
     folder = tmp_path / "exports"
     folder.mkdir()

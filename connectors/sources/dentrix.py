@@ -22,7 +22,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -212,9 +212,10 @@ class DentrixSource:
 
     name = "dentrix"
 
-    def __init__(self, db: Database, *, label: str, cleanup: Callable[[], None] | None = None) -> None:
+    def __init__(self, db: Database, *, label: str, cleanup: Callable[[], None] | None = None, required: Sequence[str] = REQUIRED_TABLES) -> None:
         self.db = db
         self.label = label
+        self.required = tuple(required)
         self._cleanup = cleanup
         self._info: dict[str, _TableInfo] | None = None
 
@@ -223,7 +224,7 @@ class DentrixSource:
         if self._info is not None:
             return self._info
         present = {t.lower(): t for t in self.db.tables() if not t.lower().startswith(("_bw_", "sqlite_"))}
-        missing = [t for t in REQUIRED_TABLES if t not in present]
+        missing = [t for t in self.required if t not in present]
         if missing:
             raise SourceError(
                 f"{self.label} is not a Dentrix database: table(s) {', '.join(missing)} missing.",
@@ -328,13 +329,13 @@ class DentrixSource:
 
     def _entity(self, info: _TableInfo, profile: bool) -> Entity:
         fields = [self._field(info, name, native) for name, native in zip(info.columns, info.native)]
-        if START in info.convert(_blank_row(info.columns)):
+        if info.known is not None and info.known.name == "appt" and {"apptdate", "timehr", "timemin"} <= set(info.columns):
             fields.append(Field(name=START, type="datetime", label="Start", description="Derived: apptdate + timehr + timemin.", readonly=True, native_type="derived"))
         if len(info.key) > 1:
             fields.insert(0, Field(name=ROWKEY, type="string", label="Record key", description=f"Derived source id: {':'.join(info.key)}.", is_key=True, unique=True, readonly=True, native_type="derived"))
         if profile and info.key:
             profiles = profile_records(self._records(info.name), [f.name for f in fields])
-            fields = [Field(**{**_as_dict(f), "profile": profiles.get(f.name)}) for f in fields]
+            fields = [replace(f, profile=profiles.get(f.name)) for f in fields]
         known = info.known
         return Entity(
             name=info.name, fields=tuple(fields), label=known.label if known else info.name,
@@ -362,14 +363,6 @@ class DentrixSource:
         if self._cleanup is not None:
             self._cleanup()
             self._cleanup = None
-
-
-def _blank_row(columns: Sequence[str]) -> tuple[Any, ...]:
-    return tuple(None for _ in columns)
-
-
-def _as_dict(f: Field) -> dict[str, Any]:
-    return {name: getattr(f, name) for name in Field.__slots__}  # type: ignore[attr-defined]
 
 
 # -- CSV exports --------------------------------------------------------------------------------
@@ -439,5 +432,6 @@ def from_settings(options: Mapping[str, Any], root: Path) -> DentrixSource:
         generate_practice(path, patients=int(options.get("patients", 500)), sites=int(options.get("sites", 1)), seed=int(options.get("seed", 7)))
     if path.is_dir():
         staged, cleanup = stage_csv_exports(path)
-        return DentrixSource(SqliteDatabase(staged), label=f"the CSV exports in {path.name}", cleanup=cleanup)
+        # An export may hold only some tables (Office Manager exports patients only): patient suffices.
+        return DentrixSource(SqliteDatabase(staged), label=f"the CSV exports in {path.name}", cleanup=cleanup, required=("patient",))
     return DentrixSource(SqliteDatabase(path), label=path.name)
