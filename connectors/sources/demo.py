@@ -4,6 +4,11 @@
 base tables and their quirks, see `_demo_dentrix`) or the Dentally layout (one table per API
 resource, see `_demo_dentally`). Both render the same seeded practice (`_demo_model`).
 
+Several sites (sites > 1): Dentrix G is single-office, so the Dentrix rendering models sites
+the way Dentrix Enterprise is assumed to (a `clinic` table, `clinicid` on patient, appt,
+fullproclog and operatory); Dentally has them natively (`sites`, GUID ids). The practice's
+"today" is fixed (2026-06-30), so the same arguments give byte-identical files on any day.
+
 It streams: families are drawn one at a time and rows are flushed with `executemany` every
 few thousand, so memory stays flat from 50 to 1,000,000 patients. The file also holds a
 ground-truth table `_bw_truth` listing every injected problem, so dedupe, validation and
