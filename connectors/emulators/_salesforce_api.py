@@ -15,7 +15,8 @@ from starlette.routing import Route
 
 from connectors.emulators._salesforce_ids import IdMint
 from connectors.emulators._salesforce_records import RecordStore, RequestError
-from connectors.emulators._salesforce_schema import API_VERSION, MetadataStore, SalesforceError, SfObject
+from connectors.emulators._salesforce_objects import API_VERSION, SalesforceError, SfObject
+from connectors.emulators._salesforce_schema import MetadataStore
 from connectors.emulators._salesforce_soql import parse
 
 MAX_RECORDS = 200

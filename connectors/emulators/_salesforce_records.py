@@ -11,15 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from connectors.emulators._salesforce_ids import IdMint, to18
-from connectors.emulators._salesforce_schema import (
-    API_VERSION,
-    TEXT_TYPES,
-    MetadataStore,
-    SalesforceError,
-    SfField,
-    SfObject,
-)
-from connectors.emulators._salesforce_soql import Query, field_names, index_terms, matches
+from connectors.emulators._salesforce_objects import API_VERSION, TEXT_TYPES, SalesforceError, SfField, SfObject
+from connectors.emulators._salesforce_schema import MetadataStore
+from connectors.emulators._salesforce_soql import Query, field_names, index_terms, located, matches, word_at
 
 STAMP = "%Y-%m-%dT%H:%M:%S"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -411,10 +405,10 @@ class RecordStore:
         if tooling_rows is None:
             obj = self.meta.find(q.obj)
             if obj is None:
-                raise SalesforceError("INVALID_TYPE", f"sObject type '{q.obj}' is not supported. If you are attempting "
-                                                      "to use a custom object, be sure to append the '__c' after the "
-                                                      "entity name. Please reference your WSDL or the describe call "
-                                                      "for the appropriate names.")
+                raise located(q.text, word_at(q.text, q.obj), "INVALID_TYPE",
+                              f"sObject type '{q.obj}' is not supported. If you are attempting to use a custom object, "
+                              "be sure to append the '__c' after the entity name. Please reference your WSDL or the "
+                              "describe call for the appropriate names.")
             names = {f.name.lower(): f.name for f in obj.fields}
             rows: Iterator[dict[str, Any]] | list[dict[str, Any]] = self._candidates(obj, q, include_deleted)
         else:
@@ -424,10 +418,10 @@ class RecordStore:
         canonical: dict[str, str] = {}
         for name in [*q.fields, *field_names(q.where), *(n for n, _ in q.order)]:
             if name.lower() not in names:
-                raise SalesforceError("INVALID_FIELD", f"No such column '{name}' on entity '{obj.name}'. If you are "
-                                                       "attempting to use a custom field, be sure to append the '__c' "
-                                                       "after the custom field name. Please reference your WSDL or the "
-                                                       "describe call for the appropriate names.")
+                raise located(q.text, word_at(q.text, name), "INVALID_FIELD",
+                              f"No such column '{name}' on entity '{obj.name}'. If you are attempting to use a custom "
+                              "field, be sure to append the '__c' after the custom field name. Please reference your "
+                              "WSDL or the describe call for the appropriate names.")
             canonical[name.lower()] = names[name.lower()]
         found = [r for r in rows if matches(q.where, lambda n, r=r: r.get(canonical[n.lower()]))]
         for name, desc in reversed(q.order):

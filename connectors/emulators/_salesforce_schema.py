@@ -1,270 +1,24 @@
-"""Salesforce emulator metadata: standard objects, custom fields/objects, field-level security (reference §2.2-2.3)."""
+"""Salesforce emulator metadata: custom fields/objects via Tooling, field-level security (reference §2.2-2.3)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from connectors.destinations._salesforce_shape import EDITIONS
 from connectors.emulators._salesforce_ids import IdMint
-
-API_VERSION = "59.0"
-TEXT_TYPES = frozenset({"string", "textarea", "email", "phone", "url", "picklist", "multipicklist", "combobox"})
-
-
-class SalesforceError(Exception):
-    """An error as Salesforce reports it: HTTP status, errorCode/statusCode, message, fields."""
-
-    def __init__(self, code: str, message: str, fields: Iterable[str] = (), status: int = 400,
-                 extra: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.fields = list(fields)
-        self.status = status
-        self.extra = extra or {}
-
-    def top_level(self) -> list[dict[str, Any]]:
-        """The REST body: a JSON array with errorCode."""
-        body: dict[str, Any] = {"message": self.message, "errorCode": self.code}
-        if self.fields:
-            body["fields"] = self.fields
-        return [body]
-
-    def item(self) -> dict[str, Any]:
-        """One error inside a Collections result: statusCode."""
-        return {"statusCode": self.code, "message": self.message, "fields": self.fields, **self.extra}
-
-
-@dataclass(frozen=True)
-class SfField:
-    """One field as describe reports it (only the properties the emulator uses are stored)."""
-
-    name: str
-    type: str
-    label: str = ""
-    length: int = 0
-    nillable: bool = True
-    createable: bool = True
-    updateable: bool = True
-    defaulted: bool = False
-    unique: bool = False
-    external_id: bool = False
-    id_lookup: bool = False
-    custom: bool = False
-    picklist: tuple[str, ...] = ()
-    default: Any = None
-    restricted: bool = False
-    reference_to: tuple[str, ...] = ()
-    relationship: str | None = None
-    precision: int = 0
-    scale: int = 0
-    digits: int = 0
-    calculated: bool = False
-    auto_number: bool = False
-
-    @property
-    def required(self) -> bool:
-        """Required on create (reference §2.2): createable, not nillable, not defaulted."""
-        return self.createable and not self.nillable and not self.defaulted and self.type != "boolean"
-
-    def describe(self) -> dict[str, Any]:
-        """The describe JSON of this field."""
-        return {
-            "name": self.name, "label": self.label or self.name, "type": self.type, "length": self.length,
-            "byteLength": self.length * 3, "precision": self.precision, "scale": self.scale, "digits": self.digits,
-            "nillable": self.nillable, "createable": self.createable, "updateable": self.updateable,
-            "defaultedOnCreate": self.defaulted, "custom": self.custom, "unique": self.unique,
-            "externalId": self.external_id, "idLookup": self.id_lookup, "calculated": self.calculated,
-            "autoNumber": self.auto_number, "filterable": True, "sortable": self.type not in ("textarea", "multipicklist"),
-            "caseSensitive": False, "nameField": self.name == "Name", "soapType": _SOAP.get(self.type, "xsd:string"),
-            "defaultValue": self.default if self.type != "boolean" else bool(self.default),
-            "restrictedPicklist": self.restricted, "dependentPicklist": False,
-            "picklistValues": [{"value": v, "label": v, "active": True, "defaultValue": v == self.default,
-                                "validFor": None} for v in self.picklist],
-            "referenceTo": list(self.reference_to), "relationshipName": self.relationship,
-            "inlineHelpText": None,
-        }
-
-
-_SOAP = {"id": "tns:ID", "reference": "tns:ID", "boolean": "xsd:boolean", "date": "xsd:date",
-         "datetime": "xsd:dateTime", "double": "xsd:double", "currency": "xsd:double", "percent": "xsd:double",
-         "int": "xsd:int", "base64": "xsd:base64Binary"}
-
-
-def _s(name: str, length: int = 255, label: str = "", **kw: Any) -> SfField:
-    return SfField(name, kw.pop("type", "string"), label or name, length, **kw)
-
-
-def _pick(name: str, values: tuple[str, ...], label: str = "", **kw: Any) -> SfField:
-    return SfField(name, kw.pop("type", "picklist"), label or name, 255, picklist=values, **kw)
-
-
-def _ref(name: str, to: tuple[str, ...], rel: str, label: str = "", **kw: Any) -> SfField:
-    return SfField(name, "reference", label or name, 18, reference_to=to, relationship=rel, **kw)
-
-
-def _t(name: str, kind: str, label: str = "", **kw: Any) -> SfField:
-    return SfField(name, kind, label or name, **kw)
-
-
-def system_fields(owner: bool, name_field: SfField | None) -> list[SfField]:
-    """The fields every object has: Id, IsDeleted, owner, audit fields, SystemModstamp."""
-    out = [SfField("Id", "id", "Record ID", 18, nillable=False, createable=False, updateable=False, defaulted=True,
-                   id_lookup=True)]
-    if owner:
-        out.append(_ref("OwnerId", ("User",), "Owner", "Owner ID", nillable=False, defaulted=True))
-    out.append(_t("IsDeleted", "boolean", "Deleted", nillable=False, createable=False, updateable=False, defaulted=True))
-    if name_field is not None:
-        out.append(name_field)
-    audit = dict(nillable=False, createable=False, updateable=False, defaulted=True)
-    out += [_t("CreatedDate", "datetime", "Created Date", **audit),
-            _ref("CreatedById", ("User",), "CreatedBy", "Created By ID", **audit),
-            _t("LastModifiedDate", "datetime", "Last Modified Date", **audit),
-            _ref("LastModifiedById", ("User",), "LastModifiedBy", "Last Modified By ID", **audit),
-            _t("SystemModstamp", "datetime", "System Modstamp", **audit)]
-    return out
-
-
-AUDIT_FIELDS = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById")
-AUDITABLE = frozenset({"Account", "Contact", "Opportunity", "Task", "Event", "ContentVersion"})
-
-
-@dataclass
-class SfObject:
-    """One sObject: name, key prefix, flags and fields in describe order."""
-
-    name: str
-    label: str
-    prefix: str
-    fields: list[SfField]
-    custom: bool = False
-    createable: bool = True
-    plural: str = ""
-    object_id: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def summary(self, base: str) -> dict[str, Any]:
-        """The entry of this object in GET /sobjects/."""
-        url = f"{base}/sobjects/{self.name}"
-        return {"name": self.name, "label": self.label, "labelPlural": self.plural or self.label + "s",
-                "custom": self.custom, "createable": self.createable, "updateable": self.createable,
-                "deletable": self.createable, "queryable": True, "searchable": True, "keyPrefix": self.prefix,
-                "urls": {"sobject": url, "describe": f"{url}/describe", "rowTemplate": f"{url}/{{ID}}"}}
-
-
-_ADDRESS = ("Street", "City", "State", "PostalCode", "Country")
-_ADDRESS_LENGTH = {"Street": 255, "City": 40, "State": 80, "PostalCode": 20, "Country": 80}
-
-
-def _address(prefix: str) -> list[SfField]:
-    return [_s(f"{prefix}{part}", _ADDRESS_LENGTH[part], f"{prefix} {part}",
-               type="textarea" if part == "Street" else "string") for part in _ADDRESS]
-
-
-def _standard() -> list[SfObject]:
-    description = _s("Description", 32000, "Description", type="textarea")
-    account = [_s("Name", 255, "Account Name", nillable=False, id_lookup=True),
-               _ref("ParentId", ("Account",), "Parent", "Parent Account ID"),
-               _pick("Type", ("Prospect", "Customer - Direct", "Customer - Channel", "Other"), "Account Type"),
-               *_address("Billing"), *_address("Shipping"),
-               _s("Phone", 40, "Account Phone", type="phone"), _s("Fax", 40, "Account Fax", type="phone"),
-               _s("AccountNumber", 40, "Account Number"), _s("Website", 255, "Website", type="url"),
-               _pick("Industry", ("Healthcare", "Education", "Finance", "Other"), "Industry"),
-               _t("NumberOfEmployees", "int", "Employees", digits=8), description]
-    contact = [_ref("AccountId", ("Account",), "Account", "Account ID"),
-               _s("LastName", 80, "Last Name", nillable=False), _s("FirstName", 40, "First Name"),
-               _pick("Salutation", ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof."), "Salutation"),
-               _s("MiddleName", 40, "Middle Name"), _s("Suffix", 40, "Suffix"),
-               _s("Name", 121, "Full Name", nillable=False, createable=False, updateable=False, defaulted=True),
-               *_address("Mailing"), *_address("Other"),
-               _s("Phone", 40, "Business Phone", type="phone"), _s("HomePhone", 40, "Home Phone", type="phone"),
-               _s("MobilePhone", 40, "Mobile Phone", type="phone"), _s("OtherPhone", 40, "Other Phone", type="phone"),
-               _s("Email", 80, "Email", type="email", id_lookup=True), _s("Title", 128, "Title"),
-               _s("Department", 80, "Department"), _t("Birthdate", "date", "Birthdate"),
-               _pick("LeadSource", ("Web", "Phone Inquiry", "Partner Referral", "Other"), "Lead Source"),
-               _t("HasOptedOutOfEmail", "boolean", "Email Opt Out", nillable=False, defaulted=True, default=False),
-               _t("DoNotCall", "boolean", "Do Not Call", nillable=False, defaulted=True, default=False),
-               description]
-    stages = ("Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
-              "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost")
-    opportunity = [_ref("AccountId", ("Account",), "Account", "Account ID"),
-                   _ref("ContactId", ("Contact",), "Contact", "Contact ID"),
-                   _s("Name", 120, "Name", nillable=False, id_lookup=True), description,
-                   _pick("StageName", stages, "Stage", nillable=False, restricted=True),
-                   _t("Amount", "currency", "Amount", precision=18, scale=2),
-                   _t("Probability", "percent", "Probability (%)", precision=3, scale=0, defaulted=True),
-                   _t("CloseDate", "date", "Close Date", nillable=False),
-                   _pick("Type", ("Existing Business", "New Business"), "Opportunity Type"),
-                   _s("NextStep", 255, "Next Step"),
-                   _pick("LeadSource", ("Web", "Phone Inquiry", "Partner Referral", "Other"), "Lead Source")]
-    activity = [_ref("WhoId", ("Contact", "Lead"), "Who", "Name ID"),
-                _ref("WhatId", ("Account", "Opportunity"), "What", "Related To ID"),
-                _s("Subject", 255, "Subject", type="combobox",
-                   picklist=("Call", "Email", "Send Letter", "Send Quote", "Other")),
-                description]
-    event = activity + [_s("Location", 255, "Location"), _t("IsAllDayEvent", "boolean", "All-Day Event",
-                                                               nillable=False, defaulted=True, default=False),
-                        _t("ActivityDateTime", "datetime", "Due Date Time"), _t("ActivityDate", "date", "Due Date Only"),
-                        _t("DurationInMinutes", "int", "Duration", digits=9),
-                        _t("StartDateTime", "datetime", "Start Date Time"), _t("EndDateTime", "datetime", "End Date Time"),
-                        _pick("ShowAs", ("Busy", "OutOfOffice", "Free"), "Show Time As", defaulted=True, default="Busy")]
-    task = activity + [_t("ActivityDate", "date", "Due Date Only"),
-                       _pick("Status", ("Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"),
-                             "Status", nillable=False, defaulted=True, default="Not Started", restricted=True),
-                       _pick("Priority", ("High", "Normal", "Low"), "Priority", nillable=False, defaulted=True,
-                             default="Normal", restricted=True),
-                       _t("IsClosed", "boolean", "Closed", nillable=False, createable=False, updateable=False,
-                          defaulted=True, default=False)]
-    user = [_s("Username", 80, "Username", nillable=False, unique=True, id_lookup=True),
-            _s("LastName", 80, "Last Name", nillable=False), _s("FirstName", 40, "First Name"),
-            _s("Name", 121, "Full Name", nillable=False, createable=False, updateable=False, defaulted=True),
-            _s("Email", 128, "Email", type="email", nillable=False), _s("Alias", 8, "Alias", nillable=False),
-            _t("IsActive", "boolean", "Active", nillable=False, defaulted=True, default=True),
-            _s("Title", 80, "Title")]
-    content_version = [_s("Title", 255, "Title", nillable=False),
-                       _s("PathOnClient", 500, "Path On Client"),
-                       _t("VersionData", "base64", "Version Data", length=52428800),
-                       _ref("FirstPublishLocationId", ("Account", "Contact", "Opportunity", "User"),
-                            "FirstPublishLocation", "First Publish Location ID", updateable=False),
-                       _ref("ContentDocumentId", ("ContentDocument",), "ContentDocument", "ContentDocument ID",
-                            createable=False, updateable=False),
-                       description]
-    content_note = [_s("Title", 255, "Title", nillable=False), _t("Content", "base64", "Content", length=131072),
-                    _t("TextPreview", "string", "Text Preview", length=255, createable=False, updateable=False)]
-    objects = [
-        SfObject("Account", "Account", "001", account), SfObject("Contact", "Contact", "003", contact),
-        SfObject("Opportunity", "Opportunity", "006", opportunity), SfObject("Event", "Event", "00U", event),
-        SfObject("Task", "Task", "00T", task), SfObject("User", "User", "005", user),
-        SfObject("ContentVersion", "Content Version", "068", content_version),
-        SfObject("ContentNote", "Note", "069", content_note),
-        SfObject("PermissionSet", "Permission Set", "0PS", [
-            _s("Name", 80, "Name", nillable=False), _s("Label", 80, "Label", nillable=False),
-            _t("IsOwnedByProfile", "boolean", "Is Owned By Profile", nillable=False, createable=False,
-               updateable=False, defaulted=True, default=False)]),
-        SfObject("PermissionSetAssignment", "Permission Set Assignment", "0Pa", [
-            _ref("AssigneeId", ("User",), "Assignee", "Assignee ID", nillable=False, updateable=False),
-            _ref("PermissionSetId", ("PermissionSet",), "PermissionSet", "Permission Set ID", nillable=False,
-                 updateable=False)]),
-        SfObject("FieldPermissions", "Field Permissions", "01k", [
-            _ref("ParentId", ("PermissionSet",), "Parent", "Parent ID", nillable=False, updateable=False),
-            _s("SobjectType", 40, "Sobject Type", type="picklist", nillable=False, updateable=False),
-            _s("Field", 255, "Field Name", type="picklist", nillable=False, updateable=False),
-            _t("PermissionsEdit", "boolean", "Edit Field", nillable=False, defaulted=True, default=False),
-            _t("PermissionsRead", "boolean", "Read Field", nillable=False, defaulted=True, default=False)]),
-    ]
-    owned = {"Account", "Contact", "Opportunity", "Event", "Task"}
-    for obj in objects:
-        name_field = next((f for f in obj.fields if f.name == "Name"), None)
-        rest = [f for f in obj.fields if f.name != "Name"]
-        obj.fields = system_fields(obj.name in owned, name_field) + rest
-        if obj.name in ("User", "FieldPermissions", "PermissionSetAssignment"):
-            obj.fields = [f for f in obj.fields if f.name != "IsDeleted"]
-    return objects
-
+from connectors.emulators._salesforce_objects import (
+    AUDIT_FIELDS,
+    AUDITABLE,
+    SalesforceError,
+    SfField,
+    SfObject,
+    standard_objects,
+    system_fields,
+)
 
 def _custom_object(row: sqlite3.Row | tuple[Any, ...]) -> SfObject:
     object_id, name, label, plural, prefix, name_type, name_label = row
@@ -331,7 +85,7 @@ class MetadataStore:
             CREATE TABLE IF NOT EXISTS custom_fields (id TEXT PRIMARY KEY, object TEXT, name TEXT, metadata TEXT,
                 UNIQUE (object, name));
         """)
-        self.standard = {o.name: o for o in _standard()}
+        self.standard = {o.name: o for o in standard_objects()}
         self.version = 0
         self._cache: dict[str, SfObject] = {}
         self._visible: set[tuple[str, str]] | None = None

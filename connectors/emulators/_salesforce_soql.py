@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from connectors.emulators._salesforce_schema import SalesforceError
+from connectors.emulators._salesforce_objects import SalesforceError
 
 _TOKEN = re.compile(r"""
     \s*(?:
@@ -26,7 +26,20 @@ _TOKEN = re.compile(r"""
     )""", re.X)
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\",
             "%": "\\%", "_": "\\_"}
+_RESERVED = frozenset({"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "ORDER", "BY", "LIMIT", "OFFSET",
+                       "NULL", "TRUE", "FALSE", "ASC", "DESC", "NULLS"})
 Expr = tuple[Any, ...]
+
+
+def located(text: str, position: int, code: str, message: str) -> SalesforceError:
+    """An error with the query echoed and a caret under `position`, as Salesforce words SOQL errors."""
+    return SalesforceError(code, f"\n{text}\n{' ' * position}^\nERROR at Row:1:Column:{position + 1}\n{message}")
+
+
+def word_at(text: str, word: str) -> int:
+    """Where `word` first appears in the query as a whole word (0 when it does not)."""
+    match = re.search(rf"(?<![\w.]){re.escape(word)}(?![\w])", text, re.I)
+    return match.start() if match else 0
 
 
 @dataclass
@@ -34,6 +47,7 @@ class Query:
     """A parsed SOQL query."""
 
     obj: str
+    text: str = ""
     fields: list[str] = field(default_factory=list)
     count: bool = False
     where: Expr | None = None
@@ -47,14 +61,14 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), text[1:-1])
 
 
-def _tokens(text: str) -> list[tuple[str, Any]]:
-    out: list[tuple[str, Any]] = []
+def _tokens(text: str) -> list[tuple[str, Any, int]]:
+    out: list[tuple[str, Any, int]] = []
     pos = 0
-    text = text.rstrip()
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None or match.end() == pos:
-            raise SalesforceError("MALFORMED_QUERY", f"unexpected token: '{text[pos:].split()[0][:20]}'")
+            start = len(text) - len(text[pos:].lstrip())
+            raise located(text, start, "MALFORMED_QUERY", f"unexpected token: '{text[start:].split()[0][:20]}'")
         kind = match.lastgroup or ""
         raw = match.group(kind)
         value: Any = raw
@@ -67,42 +81,48 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
             kind = "string"
         elif kind == "number":
             value = float(raw) if "." in raw else int(raw)
-        out.append((kind, value))
+        out.append((kind, value, match.start(kind)))
         pos = match.end()
     return out
 
 
 class _Parser:
     def __init__(self, text: str) -> None:
-        self.tokens = _tokens(text)
+        self.text = text.rstrip()
+        self.tokens = _tokens(self.text)
         self.i = 0
+
+    def fail(self, message: str | None = None) -> SalesforceError:
+        """MALFORMED_QUERY at the current token."""
+        if self.i >= len(self.tokens):
+            return located(self.text, len(self.text), "MALFORMED_QUERY", message or "unexpected end of query")
+        _, value, position = self.tokens[self.i]
+        return located(self.text, position, "MALFORMED_QUERY", message or f"unexpected token: '{value}'")
 
     def peek(self, word: str | None = None) -> bool:
         if self.i >= len(self.tokens):
             return False
-        kind, value = self.tokens[self.i]
+        kind, value, _ = self.tokens[self.i]
         if word is None:
             return True
         return (kind == "word" and str(value).upper() == word) or (kind in ("punct", "op") and value == word)
 
     def take(self, word: str | None = None) -> tuple[str, Any]:
-        if self.i >= len(self.tokens):
-            raise SalesforceError("MALFORMED_QUERY", f"unexpected end of query{f', expecting {word}' if word else ''}")
-        token = self.tokens[self.i]
-        if word is not None and not self.peek(word):
-            raise SalesforceError("MALFORMED_QUERY", f"unexpected token: '{token[1]}'")
+        if self.i >= len(self.tokens) or (word is not None and not self.peek(word)):
+            raise self.fail()
+        kind, value, _ = self.tokens[self.i]
         self.i += 1
-        return token
+        return kind, value
 
     def name(self) -> str:
-        kind, value = self.take()
-        if kind != "word":
-            raise SalesforceError("MALFORMED_QUERY", f"unexpected token: '{value}'")
-        return str(value)
+        if self.i < len(self.tokens) and (self.tokens[self.i][0] != "word"
+                                          or str(self.tokens[self.i][1]).upper() in _RESERVED):
+            raise self.fail()
+        return str(self.take()[1])
 
     def query(self) -> Query:
         self.take("SELECT")
-        q = Query(obj="")
+        q = Query(obj="", text=self.text)
         if self.peek("COUNT"):
             self.take()
             self.take("(")
@@ -136,12 +156,11 @@ class _Parser:
         for word in ("LIMIT", "OFFSET"):
             if self.peek(word):
                 self.take()
-                kind, value = self.take()
-                if kind != "number" or not isinstance(value, int):
-                    raise SalesforceError("MALFORMED_QUERY", f"unexpected token: '{value}'")
-                setattr(q, word.lower(), value)
+                if self.i >= len(self.tokens) or not isinstance(self.tokens[self.i][1], int):
+                    raise self.fail()
+                setattr(q, word.lower(), self.take()[1])
         if self.peek():
-            raise SalesforceError("MALFORMED_QUERY", f"unexpected token: '{self.tokens[self.i][1]}'")
+            raise self.fail()
         return q
 
     def disjunction(self) -> Expr:
@@ -182,22 +201,25 @@ class _Parser:
             return ("in", name, values, negated)
         if self.peek("LIKE"):
             self.take()
-            pattern = self.literal()
-            if not isinstance(pattern, str):
-                raise SalesforceError("MALFORMED_QUERY", "LIKE needs a string")
-            return ("like", name, pattern)
-        kind, op = self.take()
-        if kind != "op":
-            raise SalesforceError("MALFORMED_QUERY", f"unexpected token: '{op}'")
+            if self.i < len(self.tokens) and self.tokens[self.i][0] != "string":
+                raise self.fail()
+            return ("like", name, self.literal())
+        if self.i < len(self.tokens) and self.tokens[self.i][0] != "op":
+            raise self.fail()
+        op = self.take()[1]
         return ("cmp", name, "!=" if op == "<>" else op, self.literal())
 
     def literal(self) -> Any:
-        kind, value = self.take()
+        if self.i >= len(self.tokens):
+            raise self.fail()
+        kind, value, _ = self.tokens[self.i]
         if kind in ("string", "number"):
+            self.i += 1
             return value
         if kind == "word" and str(value).upper() in ("TRUE", "FALSE", "NULL"):
+            self.i += 1
             return {"TRUE": True, "FALSE": False, "NULL": None}[str(value).upper()]
-        raise SalesforceError("MALFORMED_QUERY", f"unexpected token: '{value}'")
+        raise self.fail()
 
 
 def parse(text: str) -> Query:

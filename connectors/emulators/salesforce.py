@@ -57,7 +57,8 @@ from starlette.types import Message, Receive, Scope, Send
 from connectors.emulators._salesforce_api import json_response, routes, transaction
 from connectors.emulators._salesforce_ids import IdMint
 from connectors.emulators._salesforce_records import SEED_TIME, RecordStore
-from connectors.emulators._salesforce_schema import EDITIONS, MetadataStore
+from connectors.destinations._salesforce_shape import EDITIONS
+from connectors.emulators._salesforce_schema import MetadataStore
 
 ORG_ID = "00D5g000004bWlKEAU"
 LOCAL_TOKEN = f"{ORG_ID[:15]}!AQbwLocalSalesforceAccessToken.emulator"
