@@ -109,6 +109,7 @@ def validate(
     from executor.validate import validate as run_validate
 
     with _session(workspace) as s:
+        report = run_validate(s)
         decided = sum(decide(s.ledger, g, "confirmed") for g in confirm_merge) + sum(decide(s.ledger, g, "split") for g in split)
         if confirm_all_merges is not None:
             decided += decide(s.ledger, None, "confirmed", min_score=confirm_all_merges)
@@ -116,7 +117,6 @@ def validate(
             decided += decide(s.ledger, None, "split")
         if decided and not json_out:
             console.print(f"Recorded {decided} duplicate decision(s).")
-        report = run_validate(s)
         owners = resolve_owners(s)
         open_groups = groups(s.ledger, "proposed")
     if json_out:
