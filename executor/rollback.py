@@ -67,7 +67,17 @@ def rollback(session: Session, run_id: int | None = None, *, dry_run: bool = Fal
              schema: bool = False, progress: Callable[[str, int], None] | None = None) -> RollbackReport:
     """Undo one run (default: the newest with something left to undo)."""
     ledger = session.ledger
-    target = target_run(session, run_id)
+    try:
+        target = target_run(session, run_id)
+    except BridgeworkError:
+        if not schema or run_id is not None:
+            raise
+        report = RollbackReport(0, None, dry_run)  # no records left: only the schema changes to remove
+        run = None if dry_run else ledger.start_run("rollback", note="schema")
+        report.schema_reverted = revert_schema(session, 0, run, dry_run)
+        if run is not None:
+            ledger.finish_run(run, "done")
+        return report
     report = RollbackReport(target, None, dry_run)
     maps = session.ordered_maps()
     order = {em.id: i for i, em in enumerate(maps)}

@@ -89,7 +89,14 @@ def test_run_reconciles_and_rollback_restores_the_snapshot(tmp_path: Path, pract
     assert result.exit_code == 0, result.output
     assert emu.snapshot() == before
     status = json.loads(cli("status", "-w", str(ws.root), "--json").output)
-    assert status["retry_queue"] == 0
+    assert status["retry_queue"] == 0 and status["schema_changes_applied"] > 0
+    fields = {f["name"] for f in emu.rpc("ir.model.fields", "search_read", [[["model", "=", "res.partner"]]], {"fields": ["name"]})}
+    assert "x_bw_birthdate" in fields
+    result = cli("rollback", "-w", str(ws.root), "--schema", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["schema_reverted"] == status["schema_changes_applied"]
+    fields = {f["name"] for f in emu.rpc("ir.model.fields", "search_read", [[["model", "=", "res.partner"]]], {"fields": ["name"]})}
+    assert "x_bw_birthdate" not in fields and "x_bw_external_id" not in fields
 
 
 def test_delta_touches_only_changed_records_and_rolls_back(tmp_path: Path, practice_db: Path, emulator: Any) -> None:
