@@ -165,8 +165,9 @@ def field_metadata(change: SchemaChange) -> dict[str, Any]:
         values = [{"fullName": v, "label": v, "default": False} for v in dict.fromkeys(change.enum_values)]
         meta["valueSet"] = {"restricted": True, "valueSetDefinition": {"sorted": False, "value": values}}
     elif kind == "Lookup":
-        meta.update(referenceTo=change.reference, relationshipName=change.name.removesuffix("__c").removesuffix("_Id")
-                    .removesuffix("Id") or "Parent", deleteConstraint="SetNull")
+        relationship = change.name.removesuffix("__c").removesuffix("_Id").removesuffix("Id") or "Parent"
+        meta.update(referenceTo=change.reference, relationshipName=relationship, deleteConstraint="SetNull",
+                    relationshipLabel=(f"{change.entity.removesuffix('__c')} {relationship}").replace("_", " ")[:40])
     if kind in ("Text", "Number", "Email") and (change.unique or change.external_id):
         meta.update(unique=bool(change.unique or change.external_id), externalId=bool(change.external_id),
                     caseSensitive=False)

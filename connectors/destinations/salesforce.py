@@ -197,8 +197,8 @@ class SalesforceDestination:
             self._objects = list(self._ok(self._request("GET", f"{self.base}/sobjects/"), "the object list")["sobjects"])
         return self._objects
 
-    def _describe(self, entity: str, refresh: bool = False) -> dict[str, Any]:
-        if entity not in self._described or refresh:
+    def _describe(self, entity: str) -> dict[str, Any]:
+        if entity not in self._described:
             response = self._request("GET", f"{self.base}/sobjects/{entity}/describe")
             if response.status_code == 404:
                 raise DestinationError(f"Salesforce has no object '{entity}' the API user can see.",
@@ -219,26 +219,28 @@ class SalesforceDestination:
         return Schema(system="salesforce", entities=tuple(to_entity(self._describe(n)) for n in names),
                       version=API_VERSION)
 
-    def _tooling_id(self, kind: str, where: str) -> str | None:
-        found = list(self._query(f"SELECT Id FROM {kind} WHERE {where}", f"the {kind} list", tooling=True))
+    def _object_id(self, entity: str) -> str | None:
+        """The Tooling id (01I...) of a custom object."""
+        soql = f"SELECT Id FROM CustomObject WHERE DeveloperName = {soql_text(entity.removesuffix('__c'))}"
+        found = list(self._query(soql, "the custom objects", tooling=True))
         return str(found[0]["Id"]) if found else None
 
-    def _table(self, entity: str) -> str:
-        """TableEnumOrId of a field's object: the name of a standard object, the 01I id of a custom one."""
-        if not entity.endswith("__c"):
-            return entity
-        object_id = self._tooling_id("CustomObject", f"DeveloperName = {soql_text(entity.removesuffix('__c'))}")
-        if object_id is None:
-            raise DestinationError(f"Salesforce has no custom object '{entity}'.",
-                                   hint="Apply the object change first (bridgework plan --apply creates objects first).")
-        return object_id
-
     def _field_id(self, change: SchemaChange) -> str | None:
-        stem = soql_text(change.name.removesuffix("__c"))
-        return self._tooling_id("CustomField", f"DeveloperName = {stem} AND TableEnumOrId = "
-                                               f"{soql_text(self._table(change.entity))}")
+        """The Tooling id (00N...) of a custom field; TableEnumOrId is the object's name, or a custom object's id."""
+        soql = (f"SELECT Id, TableEnumOrId FROM CustomField WHERE DeveloperName = "
+                f"{soql_text(change.name.removesuffix('__c'))}")
+        found = list(self._query(soql, "the custom fields", tooling=True))
+        if not found:
+            return None
+        tables = {change.entity.lower()}
+        if change.entity.endswith("__c"):
+            object_id = self._object_id(change.entity)
+            tables |= {object_id[:15].lower()} if object_id else set()
+        return next((str(f["Id"]) for f in found if str(f.get("TableEnumOrId") or "")[:15].lower() in tables
+                     or str(f.get("TableEnumOrId") or "").lower() in tables), None)
 
-    def _create(self, kind: str, full_name: str, metadata: dict[str, Any], existing: Any) -> str:
+    def _create(self, kind: str, full_name: str, metadata: dict[str, Any],
+                existing: Callable[[], str | None]) -> str:
         response = self._request("POST", f"{self.base}/tooling/sobjects/{kind}",
                                  json={"FullName": full_name, "Metadata": metadata})
         if response.status_code < 400:
@@ -253,10 +255,9 @@ class SalesforceDestination:
     def apply_change(self, change: SchemaChange) -> str:
         """Create a custom object, or a custom field plus its field-level-security grant; existing ones are reused."""
         if change.kind == "object":
-            def existing_object() -> str | None:
-                return self._tooling_id("CustomObject", f"DeveloperName = {soql_text(change.entity.removesuffix('__c'))}")
-            found = existing_object() or self._create("CustomObject", change.entity, object_metadata(change),
-                                                      existing_object)
+            found = self._object_id(change.entity) or self._create(
+                "CustomObject", change.entity, object_metadata(change), lambda: self._object_id(change.entity))
+            self._grant_object(change.entity)
             self._global(refresh=True)
             return found
         field_id = self._field_id(change) or self._create(
@@ -269,8 +270,8 @@ class SalesforceDestination:
         info = self._ok(self._request("GET", "/services/oauth2/userinfo"), "the API user's identity")
         return str(info["user_id"])
 
-    def _grant(self, entity: str, field: str) -> None:
-        """Read/edit on the field through the permission set Bridgework_API, assigned to the API user (§2.3)."""
+    def _permission_set_id(self) -> str:
+        """The permission set Bridgework_API, created and assigned to the API user on first use."""
         if self._permission_set is None:
             found = list(self._query(f"SELECT Id FROM PermissionSet WHERE Name = {soql_text(PERMISSION_SET)}",
                                      "the permission sets"))
@@ -286,29 +287,33 @@ class SalesforceDestination:
             if not assigned:
                 self._ok(self._request("POST", f"{self.base}/sobjects/PermissionSetAssignment", json={
                     "AssigneeId": user, "PermissionSetId": self._permission_set}), "assigning the permission set")
-        full = f"{entity}.{field}"
-        grants = list(self._query(f"SELECT Id, PermissionsRead, PermissionsEdit FROM FieldPermissions WHERE ParentId = "
-                                  f"{soql_text(self._permission_set)} AND Field = {soql_text(full)}", "field grants"))
-        grant = {"PermissionsRead": True, "PermissionsEdit": True}
-        if not grants:
-            self._ok(self._request("POST", f"{self.base}/sobjects/FieldPermissions", json={
-                "ParentId": self._permission_set, "SobjectType": entity, "Field": full, **grant}),
-                f"granting access to {full}")
-        elif not (grants[0].get("PermissionsRead") and grants[0].get("PermissionsEdit")):
-            self._ok(self._request("PATCH", f"{self.base}/sobjects/FieldPermissions/{grants[0]['Id']}", json=grant),
-                     f"granting access to {full}")
+        return self._permission_set
+
+    def _ensure(self, kind: str, where: Mapping[str, str], grant: Mapping[str, bool], what: str) -> None:
+        """One permission record (FieldPermissions / ObjectPermissions) holding every flag of `grant`."""
+        conditions = " AND ".join(f"{k} = {soql_text(v)}" for k, v in where.items())
+        found = list(self._query(f"SELECT Id, {', '.join(grant)} FROM {kind} WHERE {conditions}", what))
+        if not found:
+            self._ok(self._request("POST", f"{self.base}/sobjects/{kind}", json={**where, **grant}), what)
+        elif not all(found[0].get(flag) for flag in grant):
+            self._ok(self._request("PATCH", f"{self.base}/sobjects/{kind}/{found[0]['Id']}", json=dict(grant)), what)
+
+    def _grant(self, entity: str, field: str) -> None:
+        """Read/edit on the field through the permission set Bridgework_API (a new field is hidden until then, §2.3)."""
+        self._ensure("FieldPermissions", {"ParentId": self._permission_set_id(), "SobjectType": entity,
+                                          "Field": f"{entity}.{field}"},
+                     {"PermissionsRead": True, "PermissionsEdit": True}, f"granting access to {entity}.{field}")
+
+    def _grant_object(self, entity: str) -> None:
+        """Create/read/edit/delete on a new custom object through the same permission set."""
+        self._ensure("ObjectPermissions", {"ParentId": self._permission_set_id(), "SobjectType": entity},
+                     {"PermissionsRead": True, "PermissionsCreate": True, "PermissionsEdit": True,
+                      "PermissionsDelete": True}, f"granting access to {entity}")
 
     def revert_change(self, change: SchemaChange) -> None:
         """Delete a custom field (its grants go with it) or a custom object; already gone is fine."""
-        if change.kind == "object":
-            kind = "CustomObject"
-            item = self._tooling_id(kind, f"DeveloperName = {soql_text(change.entity.removesuffix('__c'))}")
-        else:
-            kind = "CustomField"
-            try:
-                item = self._field_id(change)
-            except DestinationError:
-                return  # its object is gone, and the field with it
+        kind = "CustomObject" if change.kind == "object" else "CustomField"
+        item = self._object_id(change.entity) if change.kind == "object" else self._field_id(change)
         if item is None:
             return
         response = self._request("DELETE", f"{self.base}/tooling/sobjects/{kind}/{item}")

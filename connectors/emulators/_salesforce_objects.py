@@ -244,6 +244,11 @@ def standard_objects() -> list[SfObject]:
             _ref("AssigneeId", ("User",), "Assignee", "Assignee ID", nillable=False, updateable=False),
             _ref("PermissionSetId", ("PermissionSet",), "PermissionSet", "Permission Set ID", nillable=False,
                  updateable=False)]),
+        SfObject("ObjectPermissions", "Object Permissions", "110", [
+            _ref("ParentId", ("PermissionSet",), "Parent", "Parent ID", nillable=False, updateable=False),
+            _s("SobjectType", 40, "Sobject Type", type="picklist", nillable=False, updateable=False),
+            *(_t(f"Permissions{p}", "boolean", f"{p} Records", nillable=False, defaulted=True, default=False)
+              for p in ("Read", "Create", "Edit", "Delete", "ViewAllRecords", "ModifyAllRecords"))]),
         SfObject("FieldPermissions", "Field Permissions", "01k", [
             _ref("ParentId", ("PermissionSet",), "Parent", "Parent ID", nillable=False, updateable=False),
             _s("SobjectType", 40, "Sobject Type", type="picklist", nillable=False, updateable=False),
@@ -256,6 +261,6 @@ def standard_objects() -> list[SfObject]:
         name_field = next((f for f in obj.fields if f.name == "Name"), None)
         rest = [f for f in obj.fields if f.name != "Name"]
         obj.fields = system_fields(obj.name in owned, name_field) + rest
-        if obj.name in ("User", "FieldPermissions", "PermissionSetAssignment"):
+        if obj.name in ("User", "FieldPermissions", "ObjectPermissions", "PermissionSetAssignment"):
             obj.fields = [f for f in obj.fields if f.name != "IsDeleted"]
     return objects

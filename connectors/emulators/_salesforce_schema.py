@@ -287,6 +287,8 @@ class MetadataStore:
             self.delete_field(field_row[0])
         self.db.execute("DELETE FROM custom_objects WHERE id = ?", (object_id,))
         self.db.execute("DELETE FROM records WHERE object = ?", (name,))
+        self.db.execute("DELETE FROM records WHERE object = 'ObjectPermissions' AND json_extract(data, '$.SobjectType') "
+                        "= ?", (name,))
         self.db.execute("DELETE FROM keys WHERE object = ?", (name,))
         self.invalidate()
         return str(name)

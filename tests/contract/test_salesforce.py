@@ -12,6 +12,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,32 @@ def test_custom_field_is_hidden_until_granted_then_used_and_removed(dest: Salesf
     dest.revert_change(change)
     dest.revert_change(change)  # already gone: fine
     assert not dest.describe().entity("Contact").has(change.name)
+
+
+def test_custom_object_is_created_used_and_removed(dest: SalesforceDestination, server: Server) -> None:
+    name = f"Visit_{TAG}__c"
+    changes = [SchemaChange("object", name, name, label="Visit"),
+               SchemaChange("field", name, EXTERNAL_ID_FIELD, "string", max_length=255, unique=True, external_id=True),
+               SchemaChange("field", name, "Patient__c", "reference", reference="Contact", label="Patient"),
+               SchemaChange("field", name, "Fee__c", "money", label="Fee"),
+               SchemaChange("field", name, "Kind__c", "enum", enum_values=("Exam", "Cleaning"), label="Kind")]
+    try:
+        ids = [dest.apply_change(c) for c in changes]
+        assert ids[0] == dest.apply_change(changes[0]) and ids[0].startswith("01I")
+        visit = dest.describe().entity(name)
+        assert visit.is_custom and visit.field("Name").required and visit.field("Patient__c").reference == "Contact"
+        assert (visit.field("Fee__c").type, visit.field("Kind__c").enum_values) == ("money", ("Exam", "Cleaning"))
+        (patient,) = upsert(dest, server, [contact("visited")])
+        made = dest.upsert(name, [DestRecord(f"{PREFIX}visit:1", {"Name": "Check-up", "Fee__c": "85.5", "Kind__c": "Exam",
+                                                                   "Patient__c": patient.destination_id}),
+                                  DestRecord(f"{PREFIX}visit:2", {"Name": "Odd", "Kind__c": "Whitening"})])
+        assert [o.action for o in made] == ["create", "reject"] and made[1].code == "invalid_option"
+        stored = dest.read(name, [made[0].destination_id])[made[0].destination_id]
+        assert stored["Patient__c"] == patient.destination_id and stored["Fee__c"] == Decimal("85.5")
+    finally:
+        for change in reversed(changes):
+            dest.revert_change(change)
+    assert not dest.describe().has(name)
 
 
 def test_batch_at_the_cap_is_one_call_and_one_over_is_split(dest: SalesforceDestination, server: Server) -> None:
