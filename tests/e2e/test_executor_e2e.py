@@ -57,6 +57,11 @@ def test_refusals_are_one_line_with_the_next_command(tmp_path: Path, practice_db
     ws.mapping_path.write_text(yaml.safe_dump(spec))
     assert cli("plan", "--apply", "-w", str(ws.root)).exit_code == 0
     assert cli("validate", "-w", str(ws.root)).exit_code == 0  # proposes the practice's duplicate groups
+    report = (ws.reports_dir / "correction_report.csv").read_text()
+    db = sqlite3.connect(ws.root.parent / "practice.db")
+    emails = [e.strip() for (e,) in db.execute("SELECT emailaddr FROM patient WHERE TRIM(emailaddr) != ''")]
+    db.close()
+    assert emails and not any(e in report for e in emails)  # values are masked
     result = cli("run", "-w", str(ws.root))
     assert result.exit_code == 1 and "duplicate group" in result.output and "--confirm-merge" in result.output
     assert emu.content() == {"res.partner": {}, "crm.lead": {}}
@@ -67,8 +72,14 @@ def test_run_reconciles_and_rollback_restores_the_snapshot(tmp_path: Path, pract
     ws = make_workspace(tmp_path / "a", practice_db, emu.url)
     before = emu.snapshot()
     assert before["res.partner"], "the emulator starts with records of its own"
+    result = cli("sample", "-w", str(ws.root), "--n", "3", "--rollback", "--json")
+    assert result.exit_code == 0, result.output
+    sampled = json.loads(result.output.split("Sample rolled back.")[0])
+    assert sampled["selected"]["patients"] == 3 and sampled["selected"]["ledger"] > 0 and sampled["records"] > 3
+    assert emu.snapshot() == before  # the sample is gone again
     result = cli("run", "-w", str(ws.root), "--json")
     assert result.exit_code == 0, result.output
+    run_id = json.loads(result.output)["run"]
     states = _states(ws.root)
     for map_id, total in _source_counts(ws.root.parent / "practice.db").items():
         assert sum(states[map_id].values()) == total  # every source record in exactly one state
@@ -79,7 +90,7 @@ def test_run_reconciles_and_rollback_restores_the_snapshot(tmp_path: Path, pract
     money = report["maps"]["ledger"]["money"]["expected_revenue"]
     assert report["ok"] and Decimal(money["source"]) == Decimal(money["destination"]) != 0
     audit = tmp_path / "audit.csv"
-    assert cli("audit", "-w", str(ws.root), "--csv", str(audit)).exit_code == 0
+    assert cli("audit", "-w", str(ws.root), "--csv", str(audit), "--run", str(run_id)).exit_code == 0
     rows = audit.read_text().splitlines()
     assert rows[0] == "source_id,destination_id,object,action,timestamp,operator,run,entity_map"
     assert len(rows) - 1 == sum(s.get("loaded", 0) for s in states.values())
