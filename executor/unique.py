@@ -7,7 +7,7 @@ others to the sibling "additional" field when the destination has one (Twenty
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from executor.staging import Echo, active_fields, read_all, target_name
 from mapper.spec import EntityMap
