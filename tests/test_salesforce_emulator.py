@@ -347,6 +347,19 @@ def test_fault_switches(api: httpx.Client, running: RunningServer) -> None:
     finally:
         httpx.post(f"{running.url}/_emulator/faults", json={"drop_every": 0}).raise_for_status()
     assert api.get(f"/sobjects/Contact/{EXT}/bw:t:dropped").status_code == 200  # it committed
+    httpx.post(f"{running.url}/_emulator/faults", json={"slow_ms": 400}).raise_for_status()
+    try:
+        with pytest.raises(httpx.ReadTimeout):
+            api.get("/limits/", timeout=0.1)
+    finally:
+        httpx.post(f"{running.url}/_emulator/faults", json={"slow_ms": 0}).raise_for_status()
+    requests = httpx.get(f"{running.url}/_emulator/state").json()["counters"]["requests"]
+    httpx.post(f"{running.url}/_emulator/faults", json={"fail_every": 3, "fail_status": 503}).raise_for_status()
+    try:
+        statuses = [api.get("/limits/").status_code for _ in range(6)]
+    finally:
+        httpx.post(f"{running.url}/_emulator/faults", json={"fail_every": 0}).raise_for_status()
+    assert statuses.count(503) == 2 and [(requests + i + 1) % 3 == 0 for i in range(6)] == [s == 503 for s in statuses]
     bad = httpx.post(f"{running.url}/_emulator/faults", json={"no_such_switch": 1})
     assert bad.status_code == 400
 

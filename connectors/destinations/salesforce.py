@@ -8,13 +8,30 @@ request order with a `statusCode`, mapped to Outcome codes without record values
 refusal (e.g. one unparsable date) is split until each record has its own Outcome.
 
 New custom fields are invisible until field-level security grants them (§2.3): apply_change
-creates the field with the Tooling API, then grants read/edit through the permission set
-`Bridgework_API` assigned to the API user. Custom objects use `POST /tooling/sobjects/CustomObject`.
+creates the field with the Tooling API, then grants read/edit (FieldPermissions) through the
+permission set `Bridgework_API`, which it creates and assigns to the API user (from
+/services/oauth2/userinfo). New custom objects also get create/read/edit/delete there
+(ObjectPermissions). Custom objects are created with `POST /tooling/sobjects/CustomObject`
+{FullName, Metadata}; the reference documents SOAP `createMetadata` for this, so the contract suite
+against a real org is what proves (or disproves) the Tooling form. Custom fields are found again by
+Tooling SOQL on DeveloperName and compared on TableEnumOrId in Python (the object's name, or a
+custom object's 15/18-character id), so either id length works.
+
+With BRIDGEWORK_SALESFORCE_CLIENT_ID/_SECRET (client-credentials flow) instead of a fixed token, a
+401 mid-run (sessions time out) fetches a new token once and repeats the request.
 
 Limits: the org's rolling 24-hour API allocation is the only throttle; a 403 `REQUEST_LIMIT_EXCEEDED`
 (TotalRequests) stops the run with a clear message (it resumes later), while the
 ConcurrentPerOrgLongTxn variant is retried. Every response's `Sforce-Limit-Info` is kept in
 `api_usage`.
+
+Checked outside the reference (third-party code and Q&A, R): more than 200 records per Collections
+call fail `EXCEEDED_ID_LIMIT` ("record limit reached. cannot submit more than 200 records into this
+call"); two records of one request sharing an external id both fail `DUPLICATE_VALUE` ("Duplicate
+external id specified"), an id matching several stored records fails `DUPLICATE_EXTERNAL_ID`; `''`
+in a text field is stored as null; the Metadata/Tooling APIs grant FLS to nobody, not even the
+deploying admin. Still open (reference §5.2): 200 vs 204 on upsert-update (we read `created`, so
+either works), and whether recycled records keep their unique values.
 
 Delete sends records to the Recycle Bin (IsDeleted, kept about 15 days, still visible to queryAll):
 a rollback leaves them there. Permanent removal needs Bulk API `hardDelete` and the "Bulk API Hard

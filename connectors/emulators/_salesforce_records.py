@@ -142,6 +142,8 @@ class RecordStore:
                 number = Decimal(str(value).strip())
             except InvalidOperation:
                 raise _parser_error("double" if kind != "int" else "int", value) from None
+            if not number.is_finite():
+                raise _parser_error("double", value)
             if kind == "int":
                 if number != number.to_integral_value():
                     raise _parser_error("int", value)

@@ -88,7 +88,7 @@ class MetadataStore:
         self.standard = {o.name: o for o in standard_objects()}
         self.version = 0
         self._cache: dict[str, SfObject] = {}
-        self._visible: set[tuple[str, str]] | None = None
+        self._visible: dict[tuple[str, str], bool] | None = None
 
     # --- lookups --------------------------------------------------------------------------
 
@@ -154,32 +154,30 @@ class MetadataStore:
 
     # --- field-level security ------------------------------------------------------------
 
-    def visible(self, obj: str, field_name: str) -> bool:
-        """Custom fields need a FieldPermissions read grant in a permission set assigned to the API user."""
-        if self.auto_grant():
-            return True
+    def _grants(self) -> dict[tuple[str, str], bool]:
+        """(object, field) lower-cased -> edit allowed, for every field the API user may read."""
         if self._visible is None:
             rows = self.db.execute(
-                "SELECT json_extract(f.data, '$.Field') FROM records f JOIN records a "
-                "ON a.object = 'PermissionSetAssignment' AND a.deleted = 0 "
+                "SELECT json_extract(f.data, '$.Field'), max(coalesce(json_extract(f.data, '$.PermissionsEdit'), 0)) "
+                "FROM records f JOIN records a ON a.object = 'PermissionSetAssignment' AND a.deleted = 0 "
                 "AND json_extract(a.data, '$.PermissionSetId') = json_extract(f.data, '$.ParentId') "
-                "WHERE f.object = 'FieldPermissions' AND f.deleted = 0 "
-                "AND json_extract(f.data, '$.PermissionsRead') AND json_extract(a.data, '$.AssigneeId') = ?",
+                "WHERE f.object = 'FieldPermissions' AND f.deleted = 0 AND json_extract(f.data, '$.PermissionsRead') "
+                "AND json_extract(a.data, '$.AssigneeId') = ? GROUP BY lower(json_extract(f.data, '$.Field'))",
                 (self.mint.api_user,))
-            self._visible = {tuple(str(r[0]).lower().split(".", 1)) for r in rows if r[0]}  # type: ignore[misc]
-        return (obj.lower(), field_name.lower()) in self._visible
+            grants: dict[tuple[str, str], bool] = {}
+            for full, edit in rows:
+                obj, _, name = str(full or "").lower().partition(".")
+                grants[(obj, name)] = bool(edit)
+            self._visible = grants
+        return self._visible
+
+    def visible(self, obj: str, field_name: str) -> bool:
+        """Custom fields need a FieldPermissions read grant in a permission set assigned to the API user."""
+        return self.auto_grant() or (obj.lower(), field_name.lower()) in self._grants()
 
     def editable(self, obj: str, field_name: str) -> bool:
         """True when a granted custom field also has PermissionsEdit."""
-        if self.auto_grant():
-            return True
-        row = self.db.execute(
-            "SELECT 1 FROM records f JOIN records a ON a.object = 'PermissionSetAssignment' AND a.deleted = 0 "
-            "AND json_extract(a.data, '$.PermissionSetId') = json_extract(f.data, '$.ParentId') "
-            "WHERE f.object = 'FieldPermissions' AND f.deleted = 0 AND json_extract(f.data, '$.PermissionsEdit') "
-            "AND lower(json_extract(f.data, '$.Field')) = ? AND json_extract(a.data, '$.AssigneeId') = ?",
-            (f"{obj}.{field_name}".lower(), self.mint.api_user)).fetchone()
-        return row is not None
+        return self.auto_grant() or self._grants().get((obj.lower(), field_name.lower()), False)
 
     # --- Tooling: custom fields and objects -----------------------------------------------
 

@@ -20,6 +20,13 @@ we chose as follows (a real org can prove us wrong through tests/contract/test_s
 - Field-level security: a new custom field is hidden from describe, SOQL and writes (`INVALID_FIELD`) until a
   `FieldPermissions` row with PermissionsRead sits in a `PermissionSet` assigned (`PermissionSetAssignment`)
   to the API user (`GET /services/oauth2/userinfo` gives its id). Switch fls_auto_grant skips this.
+  `ObjectPermissions` records are accepted (the connector grants them for new custom objects) but not
+  enforced: whether an admin API user needs them for a Metadata-created object is not settled.
+- SOQL errors (MALFORMED_QUERY, INVALID_FIELD, INVALID_TYPE) echo the query with a caret and
+  `ERROR at Row:1:Column:N`, as client libraries' recorded responses show.
+- Event needs DurationInMinutes or EndDateTime (REQUIRED_FIELD_MISSING [DurationInMinutes]); the other is
+  derived. Task defaults Status "Not Started" and Priority "Normal" (restricted picklists).
+- Relationship fields accept a parent by external id (`"Account": {"Ext__c": "v"}`, §2.4).
 - Tooling clash codes: `DUPLICATE_DEVELOPER_NAME` with `There is already a field named <Name> on <Object>.`
 - Bulk API 2.0 (§2.6) is not emulated: bridgework loads through Collections.
 
