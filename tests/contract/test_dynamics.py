@@ -1,0 +1,423 @@
+"""Dataverse contract: the same checks against the emulator and, when configured, a real Dynamics 365 org.
+
+Real org: set BRIDGEWORK_DYNAMICS_URL (https://<org>.crm.dynamics.com) and BRIDGEWORK_DYNAMICS_TOKEN (a
+bearer token of an application user with the System Customizer role). The suite then writes only records
+whose external ids carry a unique test prefix, creates custom columns/tables named after that prefix, and
+deletes all of it at the end. `bw_externalid` and its key are created where missing and removed again only
+if the suite made them. Fault injection (throttling, dropped connections) runs on the emulator only.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import httpx
+import pytest
+
+from connectors.base import MODIFIED_AT, DestRecord
+from connectors.destinations.dynamics import (
+    EXTERNAL_ID_FIELD,
+    TOKEN_ENV,
+    DynamicsDestination,
+    make_dynamics_client,
+)
+from connectors.destinations._dynamics_wire import Call, batch_body, parse_batch
+from connectors.emulators import dynamics as emulator
+from connectors.emulators.serve import RunningServer, free_port, start_in_thread
+from connectors.http import RetryPolicy
+from mapper.errors import ConfigError, DestinationError
+from mapper.schema import SchemaChange
+
+TAG = f"ct{uuid.uuid4().hex[:8]}"
+EXTERNAL_ID = SchemaChange(kind="field", entity="contact", name=EXTERNAL_ID_FIELD, type="string", max_length=255,
+                           unique=True, external_id=True, label="bridgework external id")
+
+
+@dataclass
+class Server:
+    """Where the suite points: org URL, token, and the emulator's admin hooks when it is one."""
+
+    url: str
+    token: str
+    running: RunningServer | None = None
+    created: dict[str, list[str]] = field(default_factory=lambda: {"contact": [], "account": [], "annotation": []})
+
+    @property
+    def emulated(self) -> bool:
+        return self.running is not None
+
+    def raw(self, token: str | None = None) -> httpx.Client:
+        return make_dynamics_client(self.url, token or self.token)
+
+    def switch(self, **values: Any) -> dict[str, Any]:
+        response = httpx.post(f"{self.url}/_emulator/faults", json=values)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def state(self) -> dict[str, Any]:
+        return dict(httpx.get(f"{self.url}/_emulator/state").json())
+
+
+class Sleeps:
+    """The injected sleeper: records each pause and moves the emulator's clock instead of waiting."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+        if self.server.emulated:
+            httpx.post(f"{self.server.url}/_emulator/clock", json={"advance": seconds}).raise_for_status()
+
+
+@pytest.fixture(scope="module", params=["emulator", "real"])
+def server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    if request.param == "emulator":
+        running = start_in_thread(emulator.create_app(None))
+        yield Server(running.url, emulator.LOCAL_CREDENTIALS[TOKEN_ENV], running)
+        running.stop()
+        return
+    url, token = os.environ.get("BRIDGEWORK_DYNAMICS_URL"), os.environ.get(TOKEN_ENV)
+    if not (url and token):
+        pytest.skip("set BRIDGEWORK_DYNAMICS_URL and BRIDGEWORK_DYNAMICS_TOKEN to run against a real org")
+    yield Server(url.rstrip("/"), token)
+
+
+@pytest.fixture(scope="module")
+def sleeps(server: Server) -> Sleeps:
+    return Sleeps(server)
+
+
+def _snapshot(server: Server) -> dict[str, dict[str, str]]:
+    with server.raw() as client:
+        out = {}
+        for entity_set, key in (("contacts", "contactid"), ("accounts", "accountid")):
+            body = client.get(f"{entity_set}?$select={key},modifiedon&$top=5000").json()
+            out[entity_set] = {r[key]: r["modifiedon"] for r in body["value"]}
+    return out
+
+
+@pytest.fixture(scope="module")
+def before(server: Server) -> dict[str, dict[str, str]]:
+    """Every contact and account that existed before the suite, with its modifiedon."""
+    return _snapshot(server)
+
+
+@pytest.fixture(scope="module")
+def dest(server: Server, sleeps: Sleeps, before: dict[str, dict[str, str]]) -> Iterator[DynamicsDestination]:
+    """The connector under test; `before` is taken first so the snapshot precedes every write."""
+    destination = DynamicsDestination(server.raw(), url=server.url, policy=RetryPolicy(sleep=sleeps, cap=300.0))
+    schema = destination.describe()
+    changes = [replace(EXTERNAL_ID, entity=entity) for entity in ("contact", "account")]
+    made = [c for c in changes if not schema.entity(c.entity).has(c.name)]
+    for change in changes:
+        destination.apply_change(change)
+    yield destination
+    if not server.emulated:
+        for change in made:
+            destination.revert_change(change)
+    destination.close()
+
+
+def contact(n: int | str, **values: Any) -> DestRecord:
+    return DestRecord(f"bw:{TAG}:patient:{n}", {"firstname": "Test", "lastname": f"{TAG}-{n}", **values})
+
+
+def upsert(dest: DynamicsDestination, server: Server, records: list[DestRecord], entity: str = "contact") -> list[Any]:
+    outcomes = dest.upsert(entity, records)
+    server.created[entity] += [o.destination_id for o in outcomes if o.destination_id]
+    return outcomes
+
+
+def test_describe_reports_tables_columns_and_required_levels(dest: DynamicsDestination) -> None:
+    schema = dest.describe()
+    assert {"contact", "account", "opportunity", "appointment", "task", "annotation", "systemuser"} <= \
+        set(schema.entity_names)
+    contacts = schema.entity("contact")
+    assert contacts.key == "contactid" and contacts.field("contactid").is_key
+    email = contacts.field("emailaddress1")
+    assert email.type == "email" and email.max_length == 100
+    last = contacts.field("lastname")
+    assert last.required and "ApplicationRequired" in last.description  # reported, though not enforced
+    assert not contacts.field("ownerid").required  # SystemRequired but filled by the server
+    assert {"Male", "Female"} <= set(contacts.field("gendercode").enum_values)
+    assert contacts.field("parentcustomerid").type == "reference"
+    assert contacts.field("birthdate").type == "date" and contacts.field("createdon").readonly
+    ext = contacts.field(EXTERNAL_ID_FIELD)
+    assert ext.is_custom and ext.unique and ext.max_length == 255
+    assert schema.entity("annotation").has("documentbody")
+    assert schema.entity("task").field("subject").max_length == 200
+
+
+def test_custom_column_is_created_used_and_removed(dest: DynamicsDestination, server: Server) -> None:
+    change = SchemaChange(kind="field", entity="contact", name=f"bw_insurance{TAG}", type="string", max_length=40)
+    first = dest.apply_change(change)
+    assert dest.apply_change(change) == first  # idempotent
+    assert dest.describe().entity("contact").field(change.name).is_custom
+    (outcome,) = upsert(dest, server, [contact("custom", **{change.name: "PPO"})])
+    assert dest.read("contact", [outcome.destination_id])[outcome.destination_id][change.name] == "PPO"
+    dest.revert_change(change)
+    dest.revert_change(change)  # already gone: fine
+    assert not dest.describe().entity("contact").has(change.name)
+
+
+def test_schema_name_without_the_publisher_prefix_is_refused(dest: DynamicsDestination) -> None:
+    with pytest.raises(DestinationError, match="publisher prefix"):
+        dest.apply_change(SchemaChange(kind="field", entity="contact", name=f"insurance{TAG}", type="string"))
+
+
+def test_custom_table_with_lookup_and_choice(dest: DynamicsDestination, server: Server) -> None:
+    plan = f"bw_plan{TAG}"
+    table = SchemaChange(kind="object", entity=plan, name=plan, label="Insurance plan")
+    ext = SchemaChange(kind="field", entity=plan, name=EXTERNAL_ID_FIELD, type="string", max_length=255, unique=True,
+                       external_id=True)
+    tier = SchemaChange(kind="field", entity=plan, name="bw_network", type="enum",
+                        enum_values=("In network", "Out of network"))
+    link = SchemaChange(kind="field", entity="contact", name=f"bw_plan{TAG}id", type="reference", reference=plan)
+    changes = [table, ext, tier, link]
+    try:
+        for change in changes:
+            dest.apply_change(change)
+        assert dest.apply_change(table) == dest.apply_change(table)
+        schema = dest.describe()
+        assert schema.entity(plan).is_custom
+        assert schema.entity(plan).field("bw_network").enum_values == ("In network", "Out of network")
+        assert schema.entity("contact").field(link.name).reference == plan
+        (made,) = dest.upsert(plan, [DestRecord(f"bw:{TAG}:plan:1", {"bw_name": "PPO", "bw_network": "In network"})])
+        assert made.action == "create"
+        (member,) = upsert(dest, server, [contact("member", **{link.name: made.destination_id})])
+        stored = dest.read("contact", [member.destination_id])[member.destination_id]
+        assert stored[link.name] == made.destination_id
+        assert dest.read(plan, [made.destination_id])[made.destination_id]["bw_network"] == "In network"
+        dest.delete("contact", [member.destination_id])
+        assert dest.delete(plan, [made.destination_id])[0].action == "delete"
+    finally:
+        for change in reversed(changes):
+            dest.revert_change(change)
+    assert not dest.describe().has(plan)
+
+
+def test_batch_at_the_cap_passes_and_one_over_is_split(dest: DynamicsDestination, server: Server) -> None:
+    sent: list[str] = []
+    dest.client.event_hooks["request"] = [lambda r: sent.append(f"{r.method} {r.url.path.rsplit('/', 1)[-1]}")]
+    cap = dest.capabilities.max_batch
+    try:
+        outcomes = upsert(dest, server, [contact(f"cap{i}") for i in range(cap + 1)])
+    finally:
+        dest.client.event_hooks["request"] = []
+    assert [o.action for o in outcomes] == ["create"] * (cap + 1)
+    assert sent.count("POST $batch") == 2
+
+
+def test_raw_batch_allows_1000_requests_and_refuses_1001(server: Server) -> None:
+    with server.raw() as client:
+        for n, status in ((1000, 200), (1001, 400)):
+            content_type, body = batch_body([Call("GET", "WhoAmI")] * n)
+            response = client.post("$batch", content=body, headers={"Content-Type": content_type})
+            assert response.status_code == status
+        answers = parse_batch(response.headers.get("content-type", ""), response.content)
+        assert answers == [] and response.json()["error"]["code"].startswith("0x")
+
+
+def test_upsert_twice_gives_one_record(dest: DynamicsDestination, server: Server) -> None:
+    record = contact("twice", address1_city="Leeds")
+    (first,) = upsert(dest, server, [record])
+    (second,) = upsert(dest, server, [record])
+    assert (first.action, second.action) == ("create", "unchanged")
+    assert first.destination_id == second.destination_id
+    assert dest.find("contact", [record.external_id]) == {record.external_id: first.destination_id}
+    assert dest.count("contact", record.external_id) == 1
+
+
+def test_update_writes_and_before_image_restores(dest: DynamicsDestination, server: Server) -> None:
+    (created,) = upsert(dest, server, [contact("upd", address1_city="Leeds", gendercode="Female")])
+    old = dest.read("contact", [created.destination_id])[created.destination_id]
+    (changed,) = upsert(dest, server, [contact("upd", address1_city="York", gendercode="Female")])
+    assert changed.action == "update" and changed.destination_id == created.destination_id
+    new = dest.read("contact", [created.destination_id])[created.destination_id]
+    assert new["address1_city"] == "York" and new[MODIFIED_AT] and new["versionnumber"] != old["versionnumber"]
+    restored = dest.update("contact", created.destination_id, old)  # a before-image, as rollback sends it
+    assert restored.action == "update" and restored.external_id == f"bw:{TAG}:patient:upd"
+    after = dest.read("contact", [created.destination_id])[created.destination_id]
+    volatile = ("modifiedon", "versionnumber", MODIFIED_AT)
+    assert {k: v for k, v in after.items() if k not in volatile} == {k: v for k, v in old.items() if k not in volatile}
+    missing = dest.update("contact", str(uuid.uuid4()), {"address1_city": "Hull"})
+    assert missing.action == "reject" and missing.code == "missing"
+
+
+def test_delete_is_permanent(dest: DynamicsDestination, server: Server) -> None:
+    (created,) = upsert(dest, server, [contact("del")])
+    (deleted,) = dest.delete("contact", [created.destination_id])
+    assert deleted.action == "delete" and deleted.external_id == f"bw:{TAG}:patient:del"
+    assert dest.read("contact", [created.destination_id]) == {}
+    with server.raw() as client:
+        gone = client.get(f"contacts({created.destination_id})")
+        assert gone.status_code == 404
+        assert client.delete(f"contacts({created.destination_id})").status_code == 404
+    (again,) = dest.delete("contact", [created.destination_id])
+    assert again.details == {"already_absent": True}
+
+
+def test_too_long_value_is_a_loud_rejection_and_isolated(dest: DynamicsDestination, server: Server) -> None:
+    records = [contact(f"iso{i}") for i in range(5)]
+    records[2] = contact("iso2", firstname="Q" * 51)
+    outcomes = upsert(dest, server, records)
+    assert [o.action for o in outcomes] == ["create", "create", "reject", "create", "create"]
+    assert outcomes[2].code == "too_long" and "QQ" not in (outcomes[2].error or "")
+    assert outcomes[2].error == "contact.firstname is longer than 50 characters (Dataverse 0x80044331)"
+    with server.raw() as client:
+        raw = client.post("tasks", json={"subject": "S" * 201})
+    assert raw.status_code == 400
+    assert raw.json()["error"] == {"code": "0x80044331", "message": "A validation error occurred.  The length of the "
+                                   "'subject' attribute of the 'task' entity exceeded the maximum allowed length of '200'."}
+
+
+def test_application_required_is_not_enforced(dest: DynamicsDestination, server: Server) -> None:
+    """lastname is ApplicationRequired: describe() calls it required, but the API accepts a contact without it."""
+    (made,) = upsert(dest, server, [DestRecord(f"bw:{TAG}:patient:nolast", {"firstname": "Only"})])
+    assert made.action == "create"
+    assert dest.read("contact", [made.destination_id])[made.destination_id]["lastname"] is None
+    with server.raw() as client:
+        refused = client.patch(f"contacts({made.destination_id})", json={"statecode": None})
+    assert refused.status_code == 400  # SystemRequired is enforced
+
+
+def test_choice_columns_take_only_defined_values(dest: DynamicsDestination, server: Server) -> None:
+    with server.raw() as client:
+        assert client.post("contacts", json={"lastname": TAG, "gendercode": 99}).status_code == 400
+        assert client.post("contacts", json={"lastname": TAG, "gendercode": "Male"}).status_code == 400
+    (bad,) = upsert(dest, server, [contact("choice", gendercode="Unknown")])
+    assert bad.action == "reject" and bad.code == "bad_choice"
+    (good,) = upsert(dest, server, [contact("choice", gendercode=2)])
+    assert dest.read("contact", [good.destination_id])[good.destination_id]["gendercode"] == "Female"
+
+
+def test_original_created_date_is_kept_on_create_only(dest: DynamicsDestination, server: Server) -> None:
+    (made,) = upsert(dest, server, [contact("old", overriddencreatedon="2015-03-04T09:30:00Z")])
+    stored = dest.read("contact", [made.destination_id], ["createdon", "overriddencreatedon"])[made.destination_id]
+    assert stored["createdon"].isoformat() == "2015-03-04T09:30:00+00:00"
+    with server.raw() as client:
+        assert client.patch(f"contacts({made.destination_id})",
+                            json={"overriddencreatedon": "2001-01-01T00:00:00Z"}).status_code == 204
+    again = dest.read("contact", [made.destination_id], ["createdon"])[made.destination_id]
+    assert again["createdon"] == stored["createdon"]
+
+
+def test_lookups_bind_by_guid_and_by_key(dest: DynamicsDestination, server: Server) -> None:
+    (account,) = upsert(dest, server, [DestRecord(f"bw:{TAG}:family:1", {"name": f"{TAG} family"})], "account")
+    key = f"/accounts({EXTERNAL_ID_FIELD}='bw:{TAG}:family:1')"
+    with server.raw() as client:
+        made = client.post("contacts", headers={"Prefer": "return=representation"}, json={
+            "lastname": f"{TAG}-bound", "parentcustomerid_account@odata.bind": key})
+        assert made.status_code == 201 and made.json()["@odata.etag"].startswith('W/"')
+        assert made.json()["_parentcustomerid_value"] == account.destination_id
+        server.created["contact"].append(made.json()["contactid"])
+        nowhere = client.post("contacts", json={"lastname": TAG, "parentcustomerid_account@odata.bind":
+                                                f"/accounts({uuid.uuid4()})"})
+        assert nowhere.status_code == 404
+    (member,) = upsert(dest, server, [contact("member2", parentcustomerid=f"account:{account.destination_id}")])
+    stored = dest.read("contact", [member.destination_id], ["parentcustomerid"])[member.destination_id]
+    assert stored["parentcustomerid"] == account.destination_id  # account is the first target: plain id
+
+
+def test_conditional_upserts_and_known_guid(server: Server, dest: DynamicsDestination) -> None:
+    key = f"contacts({EXTERNAL_ID_FIELD}='bw:{TAG}:patient:cond')"
+    with server.raw() as client:
+        missing = client.patch(key, json={"lastname": TAG}, headers={"If-Match": "*"})
+        assert missing.status_code == 404
+        assert client.patch(key, json={"lastname": TAG}).status_code == 204
+        assert client.patch(key, json={"lastname": f"{TAG}-2"}).status_code == 204
+        clash = client.patch(key, json={"lastname": TAG}, headers={"If-None-Match": "*"})
+        assert clash.status_code == 412
+        assert clash.json()["error"]["message"] == "A record with matching key values already exists."
+        chosen = str(uuid.uuid4())
+        assert client.patch(f"contacts({chosen})", json={"lastname": TAG}).status_code == 204
+        assert client.get(f"contacts({chosen})?$select=lastname").json()["contactid"] == chosen
+        duplicate = client.post("contacts", json={"lastname": TAG, EXTERNAL_ID_FIELD: f"bw:{TAG}:patient:cond"})
+        assert duplicate.status_code == 412 and duplicate.json()["error"]["code"] == "0x80060892"
+        server.created["contact"] += [chosen, client.get(key).json()["contactid"]]
+
+
+def test_note_keeps_its_document(dest: DynamicsDestination, server: Server) -> None:
+    (patient,) = upsert(dest, server, [contact("noted")])
+    document = base64.b64encode(b"%PDF-1.4 consent form").decode()
+    with server.raw() as client:
+        note = client.post("annotations", headers={"Prefer": "return=representation"}, json={
+            "subject": f"{TAG} consent", "notetext": "signed", "isdocument": True, "filename": "consent.pdf",
+            "mimetype": "application/pdf", "documentbody": document,
+            "objectid_contact@odata.bind": f"/contacts({patient.destination_id})"})
+        assert note.status_code == 201
+        server.created["annotation"].append(note.json()["annotationid"])
+    stored = dest.read("annotation", [note.json()["annotationid"]], ["documentbody", "objectid"])
+    assert stored[note.json()["annotationid"]]["documentbody"] == document
+    # plain id when contact is the lookup's first target (the emulator's order), else "contact:<id>"
+    assert stored[note.json()["annotationid"]]["objectid"] in (patient.destination_id,
+                                                                f"contact:{patient.destination_id}")
+
+
+def test_throttling_is_retried_after_retry_after(dest: DynamicsDestination, server: Server, sleeps: Sleeps) -> None:
+    if not server.emulated:
+        pytest.skip("throttling is forced only in the emulator")
+    sleeps.calls.clear()
+    server.switch(throttle_at=server.state()["counters"]["requests"] + 1, retry_after=7)
+    try:
+        (first,) = upsert(dest, server, [contact("thr1")])
+    finally:
+        server.switch(throttle_at=0)
+    assert first.action == "create" and len(sleeps.calls) == 1 and 7 <= sleeps.calls[0] <= 7.25
+    sleeps.calls.clear()
+    server.switch(request_limit=1, window_seconds=300)  # the per-user window: Retry-After is the time left in it
+    try:
+        (second,) = upsert(dest, server, [contact("thr2")])
+    finally:
+        server.switch(request_limit=6000)
+    assert second.action == "create"
+    assert sleeps.calls and all(1 <= s <= 300.25 for s in sleeps.calls)
+    assert server.state()["counters"]["throttled"] >= 2
+
+
+def test_dropped_connection_after_commit_does_not_duplicate(dest: DynamicsDestination, server: Server) -> None:
+    if not server.emulated:
+        pytest.skip("connection drops are injected only in the emulator")
+    writes = server.state()["counters"]["writes"]
+    server.switch(drop_every=writes + 1)  # the next write ($batch) commits, then the connection drops
+    try:
+        outcomes = upsert(dest, server, [contact(f"drop{i}") for i in range(3)])
+    finally:
+        server.switch(drop_every=0)
+    assert [o.action for o in outcomes] == ["create"] * 3
+    assert server.state()["counters"]["dropped"] == 1
+    assert dest.count("contact", f"bw:{TAG}:patient:drop") == 3
+
+
+def test_bad_credentials_and_server_down_say_what_to_do(server: Server) -> None:
+    with server.raw("not-a-token") as client:
+        assert client.get("contacts").status_code == 401
+        assert client.get("EntityDefinitions").status_code == 401
+    wrong = DynamicsDestination(server.raw("not-a-token"), url=server.url, policy=RetryPolicy(sleep=lambda s: None))
+    with pytest.raises(ConfigError, match=TOKEN_ENV) as info:
+        wrong.describe()
+    assert "\n" not in str(info.value)
+    down = f"http://127.0.0.1:{free_port()}"
+    dead = DynamicsDestination(make_dynamics_client(down, "x"), url=down,
+                               policy=RetryPolicy(attempts=2, sleep=lambda s: None))
+    with pytest.raises(DestinationError, match="did not answer.*emulate dynamics"):
+        dead.describe()
+
+
+def test_zz_cleanup_touches_only_what_the_suite_made(dest: DynamicsDestination, server: Server,
+                                                      before: dict[str, dict[str, str]]) -> None:
+    for entity in ("annotation", "contact", "account"):
+        ids = list(dict.fromkeys(server.created[entity]))
+        assert all(o.action == "delete" for o in dest.delete(entity, ids))
+    assert dest.count("contact", f"bw:{TAG}:") == 0
+    with server.raw() as client:
+        leftovers = client.get(f"contacts?$select=contactid&$filter=lastname eq '{TAG}'").json()["value"]
+    assert leftovers == []
+    assert _snapshot(server) == before
