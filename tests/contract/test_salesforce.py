@@ -35,6 +35,8 @@ TAG = f"ct{uuid.uuid4().hex[:8]}"
 PREFIX = f"bw:{TAG}:"
 ENTITIES = ("Account", "Contact", "Opportunity")
 BASE = "/services/data/v59.0"
+# records are compared by id; ids grow, so the oldest 2,000 are records that existed before the suite
+BEFORE = "SELECT Id, LastModifiedDate FROM {entity} ORDER BY Id LIMIT 2000"
 
 
 @dataclass
@@ -88,7 +90,7 @@ def sleeps() -> list[float]:
 @pytest.fixture(scope="module")
 def before(server: Server) -> dict[str, dict[str, str]]:
     """Every Account and Contact that existed before the suite, with its LastModifiedDate."""
-    return {e: {r["Id"]: r["LastModifiedDate"] for r in server.soql(f"SELECT Id, LastModifiedDate FROM {e}")["records"]}
+    return {e: {r["Id"]: r["LastModifiedDate"] for r in server.soql(BEFORE.format(entity=e))["records"]}
             for e in ("Account", "Contact")}
 
 
@@ -402,8 +404,7 @@ def test_zz_cleanup_touches_only_what_the_suite_made(dest: SalesforceDestination
         assert all(o.action == "delete" for o in dest.delete(entity, ids))
         assert dest.count(entity, PREFIX) == 0
     for entity in ("Account", "Contact"):
-        after = {r["Id"]: r["LastModifiedDate"]
-                 for r in server.soql(f"SELECT Id, LastModifiedDate FROM {entity}")["records"]}
+        after = {r["Id"]: r["LastModifiedDate"] for r in server.soql(BEFORE.format(entity=entity))["records"]}
         assert after == before[entity]
     for change in server.made:
         dest.revert_change(change)
