@@ -610,7 +610,8 @@ class _Dropped(Reply):
     """A reply whose connection is cut after half the body (the write already committed)."""
 
     def __init__(self, reply: Reply) -> None:
-        super().__init__(reply.status, reply.headers, reply.body or b"{}" * 8)
+        # a 204 may not carry a body, so the half-sent answer claims 200; the client never sees it whole
+        super().__init__(reply.status if reply.body else 200, reply.headers, reply.body or b"{}" * 8)
 
 
 async def _send(send: Send, reply: Reply) -> None:
