@@ -383,6 +383,15 @@ class RecordStore:
     def _candidates(self, obj: SfObject, q: Query, include_deleted: bool) -> Iterator[dict[str, Any]]:
         indexed = {f.name.lower(): f.name for f in obj.fields if f.unique or f.external_id}
         for term in index_terms(q.where):
+            if term[1].lower() == "id" and term[0] != "like":
+                values = term[2] if term[0] == "in" else [term[3]]
+                ids = [i for i in (to18(str(v)) for v in values if v is not None) if i]
+                where = "" if include_deleted else " AND deleted = 0"
+                rows = self.db.execute(f"SELECT data FROM records WHERE object = ?{where} AND id IN "
+                                       f"({','.join('?' * len(ids))}) ORDER BY rowid", [obj.name, *ids])
+                for row in rows:
+                    yield json.loads(row[0])
+                return
             name = indexed.get(term[1].lower())
             if name is None or include_deleted:
                 continue

@@ -397,6 +397,18 @@ def test_server_down_is_one_line() -> None:
     assert "\n" not in str(caught.value) and "bridgework emulate salesforce" in str(caught.value)
 
 
+def test_capabilities_follow_the_reference() -> None:
+    enterprise = connector.capabilities_for()
+    assert (enterprise.max_batch, enterprise.requests_per_window, enterprise.upsert_by_external_id) == (200, None, True)
+    assert (enterprise.max_custom_fields_per_object, enterprise.max_custom_objects) == (500, 200)
+    assert not enterprise.hard_delete and not enterprise.preserves_created_at
+    professional = connector.capabilities_for("Professional", audit_fields=True)
+    assert (professional.max_custom_fields_per_object, professional.max_custom_objects) == (100, 50)
+    assert professional.preserves_created_at
+    with pytest.raises(ConfigError, match="Unknown Salesforce edition"):
+        connector.from_settings({"url": "http://127.0.0.1:9", "edition": "Platinum"}, Path("."))
+
+
 def test_zz_cleanup_touches_only_what_the_suite_made(dest: SalesforceDestination, server: Server,
                                                       before: dict[str, dict[str, str]]) -> None:
     for entity in ENTITIES:
