@@ -14,8 +14,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from connectors.emulators._salesforce_ids import IdMint
-from connectors.emulators._salesforce_records import RecordStore, RequestError
 from connectors.emulators._salesforce_objects import API_VERSION, SalesforceError, SfObject
+from connectors.emulators._salesforce_records import RecordStore, RequestError
 from connectors.emulators._salesforce_schema import MetadataStore
 from connectors.emulators._salesforce_soql import parse
 
@@ -35,7 +35,6 @@ class Org(Protocol):
     records: RecordStore
     mint: IdMint
     cursors: dict[str, list[dict[str, Any]]]
-    org_id: str
 
     def limits(self) -> tuple[int, int]: ...
 

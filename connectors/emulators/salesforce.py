@@ -61,10 +61,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
+from connectors.destinations._salesforce_shape import EDITIONS
 from connectors.emulators._salesforce_api import json_response, routes, transaction
 from connectors.emulators._salesforce_ids import IdMint
 from connectors.emulators._salesforce_records import SEED_TIME, RecordStore
-from connectors.destinations._salesforce_shape import EDITIONS
 from connectors.emulators._salesforce_schema import MetadataStore
 
 ORG_ID = "00D5g000004bWlKEAU"
@@ -74,9 +74,9 @@ LOCAL_CREDENTIALS = {
     "BRIDGEWORK_SALESFORCE_CLIENT_ID": "3MVG9bwLocalEmulatorClientId",
     "BRIDGEWORK_SALESFORCE_CLIENT_SECRET": "bw-local-salesforce-client-secret",
 }
-API_USER = ("admin@bridgework.local", "Admin", "Bridgework", "admin@bridgework.local")
-SEED_USERS = (("amy.patel@smiledental.example", "Patel", "Amy"), ("ben.okafor@smiledental.example", "Okafor", "Ben"),
-              ("front.desk@smiledental.example", "Desk", "Front"))
+SEED_USERS = (  # (username = email, last name, first name); the first is the API user every token belongs to
+    ("admin@bridgework.local", "Admin", "Bridgework"), ("amy.patel@smiledental.example", "Patel", "Amy"),
+    ("ben.okafor@smiledental.example", "Okafor", "Ben"), ("front.desk@smiledental.example", "Desk", "Front"))
 _FAULT_BODIES = {500: ("UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if you "
                                             "contact support: 1234567890-12345 (-1234567890)"),
                  503: ("SERVER_UNAVAILABLE", "Server temporarily unavailable. Please try again later.")}
@@ -138,7 +138,6 @@ class SalesforceEmulator:
 
     def __init__(self, state_path: Path | None, switches: Switches) -> None:
         self.switches = switches
-        self.org_id = ORG_ID
         self.db = sqlite3.connect(str(state_path) if state_path else ":memory:", check_same_thread=False,
                                   isolation_level=None)
         if state_path:
@@ -159,11 +158,10 @@ class SalesforceEmulator:
         """The API user, a few staff users and pre-existing org records bridgework must never touch."""
         store, meta = self.records, self.meta
         with transaction(self.db):
-            users = [API_USER[1:3] + (API_USER[0], API_USER[3])] + [(u[1], u[2], u[0], u[0]) for u in SEED_USERS]
-            for n, (last, first, username, email) in enumerate(users, 1):
+            for n, (username, last, first) in enumerate(SEED_USERS, 1):
                 user_id = self.mint.fixed("005", n)
                 data = {"Id": user_id, "Username": username, "LastName": last, "FirstName": first,
-                        "Name": f"{first} {last}", "Email": email, "Alias": (first[0] + last)[:8].lower(),
+                        "Name": f"{first} {last}", "Email": username, "Alias": (first[0] + last)[:8].lower(),
                         "IsActive": True, "Title": None, "CreatedDate": SEED_TIME, "LastModifiedDate": SEED_TIME,
                         "SystemModstamp": SEED_TIME, "CreatedById": self.mint.api_user,
                         "LastModifiedById": self.mint.api_user}
@@ -307,10 +305,10 @@ def _oauth_routes(em: SalesforceEmulator) -> list[Route]:
 
     async def userinfo(request: Request) -> Response:
         user = em.records.row(em.mint.api_user)
-        email = user[1]["Email"] if user else API_USER[3]
+        email = user[1]["Email"] if user else SEED_USERS[0][0]
         return JSONResponse({"sub": f"https://login.salesforce.com/id/{ORG_ID}/{em.mint.api_user}",
                              "user_id": em.mint.api_user, "organization_id": ORG_ID,
-                             "preferred_username": API_USER[0], "email": email})
+                             "preferred_username": SEED_USERS[0][0], "email": email})
 
     async def faults(request: Request) -> Response:
         if request.method == "POST":
