@@ -49,7 +49,7 @@ from typing import Any
 
 import httpx
 
-from connectors.base import MODIFIED_AT, Capabilities, DestRecord, Outcome, Record
+from connectors.base import MODIFIED_AT, Action, Capabilities, DestRecord, Outcome, Record
 from connectors.destinations._salesforce_shape import (
     DENTAL_OBJECTS,
     EDITIONS,
@@ -371,8 +371,8 @@ class SalesforceDestination:
         outcomes = []
         for record, result in zip(chunk, results):
             if result.get("success"):
-                action = "create" if result.get("created") else "update"
-                outcomes.append(Outcome(record.external_id, str(result["id"]), action))  # type: ignore[arg-type]
+                action: Action = "create" if result.get("created") else "update"  # Salesforce never says "unchanged"
+                outcomes.append(Outcome(record.external_id, str(result["id"]), action))
             else:
                 code, message, details = reject(entity, result.get("errors") or [])
                 outcomes.append(Outcome(record.external_id, result.get("id"), "reject", message, code, details))
@@ -443,7 +443,11 @@ class SalesforceDestination:
             stored = {str(r["Id"]): str(r.get(EXTERNAL_ID_FIELD) or "") for r in self._retrieve(entity, chunk, names)}
             response = self._request("DELETE", f"{self.base}/composite/sobjects",
                                      params={"ids": ",".join(chunk), "allOrNone": "false"})
-            for destination_id, result in zip(chunk, self._ok(response, f"deleting {entity}"), strict=True):
+            results = self._ok(response, f"deleting {entity}")
+            if not isinstance(results, list) or len(results) != len(chunk):
+                raise DestinationError(f"Salesforce answered a delete of {len(chunk)} {entity} records with a "
+                                       "different number of results.", hint="Run the same command again.")
+            for destination_id, result in zip(chunk, results):
                 external = stored.get(destination_id, "")
                 errors = result.get("errors") or []
                 if result.get("success"):
