@@ -6,6 +6,7 @@ on the destination side comes from reading the destination, never from its respo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -67,12 +68,15 @@ def _money_fields(session: Session, em: EntityMap) -> list[str]:
     return out
 
 
+_ACCOUNT = re.compile(r"(guar|account|famil|payer)", re.I)
+
+
 def _group_field(em: EntityMap) -> str | None:
-    """The relation a balance is grouped by (patient or guarantor): the first relation to another map."""
-    for fm in active_fields(em):
-        if fm.kind == "relation" and fm.lookup and fm.lookup != em.id:
-            return target_name(fm)
-    return None
+    """The relation a balance is grouped by: the guarantor/account when mapped, else the first relation (patient)."""
+    relations = [fm for fm in active_fields(em) if fm.kind == "relation" and fm.lookup and fm.lookup != em.id]
+    preferred = [fm for fm in relations if any(_ACCOUNT.search(s) for s in fm.sources)]
+    chosen = (preferred or relations or [None])[0]
+    return target_name(chosen) if chosen is not None else None
 
 
 def _loaded(session: Session, em: EntityMap) -> list[tuple[str, str]]:

@@ -11,7 +11,22 @@ from executor.ledger import Ledger, open_ledger
 from executor.staging import Stager, entity_order, read_all
 from executor.workspace import Workspace
 from mapper.schema import Schema
+from mapper.errors import BridgeworkError
 from mapper.spec import EntityMap, MappingSpec
+
+
+def _lock_workspace(ws: Workspace) -> Any:
+    """An exclusive lock on the workspace (released by the OS even after kill -9)."""
+    import fcntl
+
+    handle = open(ws.root / ".bridgework.lock", "a+")  # noqa: SIM115 (held for the session's life)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise BridgeworkError("Another bridgework command is loading into this workspace right now.",
+                              hint="Wait for it to finish (bridgework status shows progress), then run this again.") from None
+    return handle
 
 
 @dataclass
@@ -28,9 +43,12 @@ class Session:
     _lookups: dict[str, dict[str, str]] = field(default_factory=dict)
     _demotions: dict[str, Any] = field(default_factory=dict)
 
+    _lock: Any = None
+
     @classmethod
-    def open(cls, ws: Workspace, *, spec: MappingSpec | None = None) -> Session:
-        """Open the workspace's spec, ledger and both systems."""
+    def open(cls, ws: Workspace, *, spec: MappingSpec | None = None, exclusive: bool = False) -> Session:
+        """Open the workspace's spec, ledger and both systems (`exclusive`: one writer per workspace)."""
+        lock = _lock_workspace(ws) if exclusive else None
         spec = spec or MappingSpec.load(ws.mapping_path)
         ledger = open_ledger(ws.ledger_path, ws.operator)
         source = ws.open_source()
@@ -41,7 +59,9 @@ class Session:
             raise
         src_schema = Schema.load(ws.source_schema_path) if ws.source_schema_path.exists() else None
         dst_schema = Schema.load(ws.destination_schema_path) if ws.destination_schema_path.exists() else None
-        return cls(ws, spec, ledger, source, destination, src_schema, dst_schema)
+        session = cls(ws, spec, ledger, source, destination, src_schema, dst_schema)
+        session._lock = lock
+        return session
 
     def close(self) -> None:
         """Close the source, the destination and the ledger."""
@@ -52,6 +72,8 @@ class Session:
                 self.destination.close()
             finally:
                 self.ledger.close()
+                if self._lock is not None:
+                    self._lock.close()
 
     def __enter__(self) -> Session:
         return self

@@ -250,3 +250,17 @@ def test_rounds_of_kill_resume_and_rollback_leave_nothing_behind(session: FakeSe
         assert len(session.destination.rows["note"]) == 6
         rollback(session)  # type: ignore[arg-type]
         assert list(session.destination.rows["person"]) == ["seed-1"] and session.destination.rows["note"] == {}
+
+
+def test_one_writer_per_workspace(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from executor.session import _lock_workspace
+    from mapper.errors import BridgeworkError
+
+    ws = SimpleNamespace(root=tmp_path)
+    held = _lock_workspace(ws)  # type: ignore[arg-type]
+    with pytest.raises(BridgeworkError, match="Another bridgework command"):
+        _lock_workspace(ws)  # type: ignore[arg-type]
+    held.close()
+    _lock_workspace(ws).close()  # type: ignore[arg-type]

@@ -20,9 +20,9 @@ ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite / remove r
 
 
 @contextmanager
-def _session(workspace: Path | None) -> Iterator[Session]:
+def _session(workspace: Path | None, exclusive: bool = True) -> Iterator[Session]:
     ws = Workspace.find(workspace)
-    session = Session.open(ws)
+    session = Session.open(ws, exclusive=exclusive)
     try:
         yield session
     finally:
@@ -228,7 +228,7 @@ def reconcile(workspace: WorkspaceOption = None, json_out: JsonOption = False,
     """Source vs ledger vs destination (read back by external id), money totals and a field sample; exit 1 when off."""
     from executor.reconcile import reconcile as run_reconcile
 
-    with _session(workspace) as s:
+    with _session(workspace, exclusive=False) as s:
         report = run_reconcile(s, sample=sample_size)
     if json_out:
         print_json({"ok": report.ok, "maps": {m: {**vars(r), "ok": r.ok} for m, r in report.maps.items()}})
