@@ -319,6 +319,28 @@ def test_event_duration_and_task_defaults(api: httpx.Client) -> None:
     assert (stored["Status"], stored["Priority"], stored["IsClosed"]) == ("Not Started", "Normal", False)
 
 
+def test_files_notes_and_cases(api: httpx.Client) -> None:
+    patient = api.post("/sobjects/Contact", json={"LastName": "Files"}).json()["id"]
+    missing = api.post("/sobjects/ContentVersion", json={"Title": "X-ray", "VersionData": "aGVsbG8="})
+    assert missing.json()[0]["fields"] == ["PathOnClient"]
+    version = api.post("/sobjects/ContentVersion", json={"Title": "X-ray", "PathOnClient": "xray.pdf",
+                                                         "VersionData": "aGVsbG8=", "FirstPublishLocationId": patient})
+    document = api.get(f"/sobjects/ContentVersion/{version.json()['id']}").json()["ContentDocumentId"]
+    assert document.startswith("069")
+    links = api.get("/query", params={"q": f"SELECT LinkedEntityId, ShareType FROM ContentDocumentLink WHERE "
+                                           f"ContentDocumentId = '{document}'"}).json()["records"]
+    assert [(r["LinkedEntityId"], r["ShareType"]) for r in links] == [(patient, "V")]
+    note = api.post("/sobjects/ContentNote", json={"Title": "Recall", "Content": "PHA+aGk8L3A+"}).json()["id"]
+    link = api.post("/sobjects/ContentDocumentLink", json={"ContentDocumentId": note, "LinkedEntityId": patient,
+                                                           "ShareType": "V"})
+    assert link.status_code == 201
+    classic = api.post("/sobjects/Note", json={"ParentId": patient, "Title": "Allergy", "Body": "Latex"})
+    assert classic.status_code == 201 and classic.json()["id"].startswith("002")
+    case = api.post("/sobjects/Case", json={"ContactId": patient, "Subject": "Billing", "Status": "Closed"}).json()
+    stored = api.get(f"/sobjects/Case/{case['id']}").json()
+    assert stored["IsClosed"] is True and stored["ClosedDate"] and stored["Priority"] == "Medium"
+
+
 def test_quota_header_limits_and_exhaustion(api: httpx.Client, running: RunningServer) -> None:
     first = api.get("/limits/")
     used, limit = (int(x) for x in first.headers["sforce-limit-info"].removeprefix("api-usage=").split("/"))

@@ -11,7 +11,8 @@ from connectors.base import MODIFIED_AT, Record
 from mapper.schema import Entity, Field, FieldType, SchemaChange
 
 EXTERNAL_ID_FIELD = "BW_External_Id__c"
-DENTAL_OBJECTS = ("Account", "Contact", "Opportunity", "Event", "Task", "User", "ContentVersion")
+DENTAL_OBJECTS = ("Account", "Contact", "Opportunity", "Event", "Task", "Case", "Note", "ContentNote", "ContentVersion",
+                  "ContentDocumentLink", "User")  # the objects of the reference (§2.10) and the eval cases
 EDITIONS: dict[str, tuple[int, int]] = {
     # edition -> (custom fields per object, custom objects per org), reference §2.3
     "Starter": (25, 0), "Group": (100, 50), "Essentials": (100, 50), "Professional": (100, 50),

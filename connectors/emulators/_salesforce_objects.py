@@ -159,50 +159,71 @@ def _address(prefix: str) -> list[SfField]:
                type="textarea" if part == "Street" else "string") for part in _ADDRESS]
 
 
-def standard_objects() -> list[SfObject]:
-    """The standard objects a dental migration touches, plus the permission objects FLS grants use."""
-    description = _s("Description", 32000, "Description", type="textarea")
+_DESCRIPTION = _s("Description", 32000, "Description", type="textarea")
+_LEAD_SOURCE = _pick("LeadSource", ("Web", "Phone Inquiry", "Partner Referral", "Other"), "Lead Source")
+_OFF = dict(nillable=False, defaulted=True, default=False)  # a checkbox that starts unticked
+_READ_ONLY = dict(createable=False, updateable=False)
+
+
+def _people() -> list[SfObject]:
     account = [_s("Name", 255, "Account Name", nillable=False, id_lookup=True),
                _ref("ParentId", ("Account",), "Parent", "Parent Account ID"),
                _pick("Type", ("Prospect", "Customer - Direct", "Customer - Channel", "Other"), "Account Type"),
                *_address("Billing"), *_address("Shipping"),
                _s("Phone", 40, "Account Phone", type="phone"), _s("Fax", 40, "Account Fax", type="phone"),
                _s("AccountNumber", 40, "Account Number"), _s("Website", 255, "Website", type="url"),
+               _s("Site", 80, "Account Site"),
                _pick("Industry", ("Healthcare", "Education", "Finance", "Other"), "Industry"),
-               _t("NumberOfEmployees", "int", "Employees", digits=8), description]
+               _t("NumberOfEmployees", "int", "Employees", digits=8), _DESCRIPTION]
     contact = [_ref("AccountId", ("Account",), "Account", "Account ID"),
                _s("LastName", 80, "Last Name", nillable=False), _s("FirstName", 40, "First Name"),
                _pick("Salutation", ("Mr.", "Ms.", "Mrs.", "Dr.", "Prof."), "Salutation"),
                _s("MiddleName", 40, "Middle Name"), _s("Suffix", 40, "Suffix"),
-               _s("Name", 121, "Full Name", nillable=False, createable=False, updateable=False, defaulted=True),
+               _s("Name", 121, "Full Name", nillable=False, defaulted=True, **_READ_ONLY),
                *_address("Mailing"), *_address("Other"),
                _s("Phone", 40, "Business Phone", type="phone"), _s("HomePhone", 40, "Home Phone", type="phone"),
                _s("MobilePhone", 40, "Mobile Phone", type="phone"), _s("OtherPhone", 40, "Other Phone", type="phone"),
+               _s("Fax", 40, "Business Fax", type="phone"), _s("AssistantName", 40, "Assistant's Name"),
+               _s("AssistantPhone", 40, "Asst. Phone", type="phone"),
+               _ref("ReportsToId", ("Contact",), "ReportsTo", "Reports To ID"),
                _s("Email", 80, "Email", type="email", id_lookup=True), _s("Title", 128, "Title"),
                _s("Department", 80, "Department"), _t("Birthdate", "date", "Birthdate"),
-               _pick("LeadSource", ("Web", "Phone Inquiry", "Partner Referral", "Other"), "Lead Source"),
-               _t("HasOptedOutOfEmail", "boolean", "Email Opt Out", nillable=False, defaulted=True, default=False),
-               _t("DoNotCall", "boolean", "Do Not Call", nillable=False, defaulted=True, default=False),
-               description]
+               _pick("GenderIdentity", ("Male", "Female", "Nonbinary", "Not Listed"), "Gender Identity"),
+               _LEAD_SOURCE, _t("HasOptedOutOfEmail", "boolean", "Email Opt Out", **_OFF),
+               _t("HasOptedOutOfFax", "boolean", "Fax Opt Out", **_OFF),
+               _t("DoNotCall", "boolean", "Do Not Call", **_OFF), _DESCRIPTION]
+    user = [_s("Username", 80, "Username", nillable=False, unique=True, id_lookup=True),
+            _s("LastName", 80, "Last Name", nillable=False), _s("FirstName", 40, "First Name"),
+            _s("Name", 121, "Full Name", nillable=False, defaulted=True, **_READ_ONLY),
+            _s("Email", 128, "Email", type="email", nillable=False), _s("Alias", 8, "Alias", nillable=False),
+            _t("IsActive", "boolean", "Active", nillable=False, defaulted=True, default=True),
+            _s("Title", 80, "Title"), _s("Department", 80, "Department"), _s("Phone", 40, "Phone", type="phone"),
+            _s("MobilePhone", 40, "Mobile", type="phone"), _s("EmployeeNumber", 20, "Employee Number"),
+            _s("FederationIdentifier", 512, "Federation ID"),
+            *(_s(part, _ADDRESS_LENGTH[part], part, type="textarea" if part == "Street" else "string")
+              for part in _ADDRESS)]
+    return [SfObject("Account", "Account", "001", account), SfObject("Contact", "Contact", "003", contact),
+            SfObject("User", "User", "005", user)]
+
+
+def _work() -> list[SfObject]:
     stages = ("Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
               "Perception Analysis", "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost")
     opportunity = [_ref("AccountId", ("Account",), "Account", "Account ID"),
                    _ref("ContactId", ("Contact",), "Contact", "Contact ID"),
-                   _s("Name", 120, "Name", nillable=False, id_lookup=True), description,
+                   _s("Name", 120, "Name", nillable=False, id_lookup=True), _DESCRIPTION,
                    _pick("StageName", stages, "Stage", nillable=False, restricted=True),
                    _t("Amount", "currency", "Amount", precision=18, scale=2),
                    _t("Probability", "percent", "Probability (%)", precision=3, scale=0, defaulted=True),
                    _t("CloseDate", "date", "Close Date", nillable=False),
                    _pick("Type", ("Existing Business", "New Business"), "Opportunity Type"),
-                   _s("NextStep", 255, "Next Step"),
-                   _pick("LeadSource", ("Web", "Phone Inquiry", "Partner Referral", "Other"), "Lead Source")]
+                   _s("NextStep", 255, "Next Step"), _LEAD_SOURCE]
+    kinds = _pick("Type", ("Call", "Email", "Meeting", "Other"), "Type")
     activity = [_ref("WhoId", ("Contact", "Lead"), "Who", "Name ID"),
-                _ref("WhatId", ("Account", "Opportunity"), "What", "Related To ID"),
+                _ref("WhatId", ("Account", "Opportunity", "Case"), "What", "Related To ID"),
                 _s("Subject", 255, "Subject", type="combobox",
-                   picklist=("Call", "Email", "Send Letter", "Send Quote", "Other")),
-                description]
-    event = activity + [_s("Location", 255, "Location"), _t("IsAllDayEvent", "boolean", "All-Day Event",
-                                                               nillable=False, defaulted=True, default=False),
+                   picklist=("Call", "Email", "Send Letter", "Send Quote", "Other")), kinds, _DESCRIPTION]
+    event = activity + [_s("Location", 255, "Location"), _t("IsAllDayEvent", "boolean", "All-Day Event", **_OFF),
                         _t("ActivityDateTime", "datetime", "Due Date Time"), _t("ActivityDate", "date", "Due Date Only"),
                         _t("DurationInMinutes", "int", "Duration", digits=9),
                         _t("StartDateTime", "datetime", "Start Date Time"), _t("EndDateTime", "datetime", "End Date Time"),
@@ -212,51 +233,82 @@ def standard_objects() -> list[SfObject]:
                              "Status", nillable=False, defaulted=True, default="Not Started", restricted=True),
                        _pick("Priority", ("High", "Normal", "Low"), "Priority", nillable=False, defaulted=True,
                              default="Normal", restricted=True),
-                       _t("IsClosed", "boolean", "Closed", nillable=False, createable=False, updateable=False,
-                          defaulted=True, default=False)]
-    user = [_s("Username", 80, "Username", nillable=False, unique=True, id_lookup=True),
-            _s("LastName", 80, "Last Name", nillable=False), _s("FirstName", 40, "First Name"),
-            _s("Name", 121, "Full Name", nillable=False, createable=False, updateable=False, defaulted=True),
-            _s("Email", 128, "Email", type="email", nillable=False), _s("Alias", 8, "Alias", nillable=False),
-            _t("IsActive", "boolean", "Active", nillable=False, defaulted=True, default=True),
-            _s("Title", 80, "Title")]
+                       _pick("TaskSubtype", ("Task", "Email", "Call"), "Task Subtype", updateable=False),
+                       _t("CompletedDateTime", "datetime", "Completed Date Time", **_READ_ONLY),
+                       _t("ReminderDateTime", "datetime", "Reminder Date/Time"),
+                       _t("IsReminderSet", "boolean", "Reminder Set", **_OFF),
+                       _t("IsClosed", "boolean", "Closed", **_OFF, **_READ_ONLY)]
+    case = [_ref("ContactId", ("Contact",), "Contact", "Contact ID"), _ref("AccountId", ("Account",), "Account",
+                                                                              "Account ID"),
+            _s("Subject", 255, "Subject"), _DESCRIPTION,
+            _pick("Status", ("New", "Working", "Escalated", "Closed"), "Status", defaulted=True, default="New"),
+            _pick("Priority", ("High", "Medium", "Low"), "Priority", defaulted=True, default="Medium"),
+            _pick("Origin", ("Phone", "Email", "Web"), "Case Origin"),
+            _pick("Type", ("Question", "Problem", "Feature Request"), "Case Type"),
+            _pick("Reason", ("Installation", "Performance", "Other"), "Case Reason"),
+            _t("ClosedDate", "datetime", "Closed Date", **_READ_ONLY),
+            _t("IsClosed", "boolean", "Closed", **_OFF, **_READ_ONLY)]
+    note = [_ref("ParentId", ("Contact", "Account", "Opportunity", "Case"), "Parent", "Parent ID", nillable=False,
+                 updateable=False),
+            _s("Title", 80, "Title", nillable=False), _s("Body", 32000, "Body", type="textarea"),
+            _t("IsPrivate", "boolean", "Private", **_OFF)]
+    return [SfObject("Opportunity", "Opportunity", "006", opportunity), SfObject("Event", "Event", "00U", event),
+            SfObject("Task", "Task", "00T", task), SfObject("Case", "Case", "500", case),
+            SfObject("Note", "Note", "002", note)]
+
+
+def _files() -> list[SfObject]:
+    linkable = ("Account", "Contact", "Opportunity", "User", "Case")
     content_version = [_s("Title", 255, "Title", nillable=False),
-                       _s("PathOnClient", 500, "Path On Client"),
+                       _s("PathOnClient", 500, "Path On Client", nillable=False, updateable=False),
                        _t("VersionData", "base64", "Version Data", length=52428800),
-                       _ref("FirstPublishLocationId", ("Account", "Contact", "Opportunity", "User"),
-                            "FirstPublishLocation", "First Publish Location ID", updateable=False),
+                       _ref("FirstPublishLocationId", linkable, "FirstPublishLocation", "First Publish Location ID",
+                            updateable=False),
                        _ref("ContentDocumentId", ("ContentDocument",), "ContentDocument", "ContentDocument ID",
-                            createable=False, updateable=False),
-                       description]
+                            **_READ_ONLY),
+                       _DESCRIPTION]
+    document = [_s("Title", 255, "Title", nillable=False, **_READ_ONLY),
+                _ref("LatestPublishedVersionId", ("ContentVersion",), "LatestPublishedVersion",
+                     "Latest Published Version ID", **_READ_ONLY)]
+    link = [_ref("ContentDocumentId", ("ContentDocument",), "ContentDocument", "Content Document ID", nillable=False,
+                 updateable=False),
+            _ref("LinkedEntityId", linkable, "LinkedEntity", "Linked Entity ID", nillable=False, updateable=False),
+            _pick("ShareType", ("V", "C", "I"), "Share Type", restricted=True),
+            _pick("Visibility", ("AllUsers", "InternalUsers", "SharedUsers"), "Visibility", restricted=True,
+                  defaulted=True, default="AllUsers")]
     content_note = [_s("Title", 255, "Title", nillable=False), _t("Content", "base64", "Content", length=131072),
-                    _t("TextPreview", "string", "Text Preview", length=255, createable=False, updateable=False)]
-    objects = [
-        SfObject("Account", "Account", "001", account), SfObject("Contact", "Contact", "003", contact),
-        SfObject("Opportunity", "Opportunity", "006", opportunity), SfObject("Event", "Event", "00U", event),
-        SfObject("Task", "Task", "00T", task), SfObject("User", "User", "005", user),
-        SfObject("ContentVersion", "Content Version", "068", content_version),
-        SfObject("ContentNote", "Note", "069", content_note),
+                    _t("TextPreview", "string", "Text Preview", length=255, **_READ_ONLY)]
+    return [SfObject("ContentVersion", "Content Version", "068", content_version),
+            SfObject("ContentDocument", "Content Document", "069", document, createable=False),
+            SfObject("ContentDocumentLink", "Content Document Link", "06A", link),
+            SfObject("ContentNote", "Note", "069", content_note)]
+
+
+def _permissions() -> list[SfObject]:
+    parent = _ref("ParentId", ("PermissionSet",), "Parent", "Parent ID", nillable=False, updateable=False)
+    sobject = _s("SobjectType", 40, "Sobject Type", type="picklist", nillable=False, updateable=False)
+    return [
         SfObject("PermissionSet", "Permission Set", "0PS", [
-            _s("Name", 80, "Name", nillable=False), _s("Label", 80, "Label", nillable=False),
-            _t("IsOwnedByProfile", "boolean", "Is Owned By Profile", nillable=False, createable=False,
-               updateable=False, defaulted=True, default=False)]),
+            _s("Name", 80, "Name", nillable=False, unique=True), _s("Label", 80, "Label", nillable=False),
+            _t("IsOwnedByProfile", "boolean", "Is Owned By Profile", **_OFF, **_READ_ONLY)]),
         SfObject("PermissionSetAssignment", "Permission Set Assignment", "0Pa", [
             _ref("AssigneeId", ("User",), "Assignee", "Assignee ID", nillable=False, updateable=False),
             _ref("PermissionSetId", ("PermissionSet",), "PermissionSet", "Permission Set ID", nillable=False,
                  updateable=False)]),
-        SfObject("ObjectPermissions", "Object Permissions", "110", [
-            _ref("ParentId", ("PermissionSet",), "Parent", "Parent ID", nillable=False, updateable=False),
-            _s("SobjectType", 40, "Sobject Type", type="picklist", nillable=False, updateable=False),
-            *(_t(f"Permissions{p}", "boolean", f"{p} Records", nillable=False, defaulted=True, default=False)
-              for p in ("Read", "Create", "Edit", "Delete", "ViewAllRecords", "ModifyAllRecords"))]),
+        SfObject("ObjectPermissions", "Object Permissions", "110", [parent, sobject, *(
+            _t(f"Permissions{p}", "boolean", f"{p} Records", **_OFF)
+            for p in ("Read", "Create", "Edit", "Delete", "ViewAllRecords", "ModifyAllRecords"))]),
         SfObject("FieldPermissions", "Field Permissions", "01k", [
-            _ref("ParentId", ("PermissionSet",), "Parent", "Parent ID", nillable=False, updateable=False),
-            _s("SobjectType", 40, "Sobject Type", type="picklist", nillable=False, updateable=False),
-            _s("Field", 255, "Field Name", type="picklist", nillable=False, updateable=False),
-            _t("PermissionsEdit", "boolean", "Edit Field", nillable=False, defaulted=True, default=False),
-            _t("PermissionsRead", "boolean", "Read Field", nillable=False, defaulted=True, default=False)]),
+            parent, sobject, _s("Field", 255, "Field Name", type="picklist", nillable=False, updateable=False),
+            _t("PermissionsEdit", "boolean", "Edit Field", **_OFF),
+            _t("PermissionsRead", "boolean", "Read Field", **_OFF)]),
     ]
-    owned = {"Account", "Contact", "Opportunity", "Event", "Task"}
+
+
+def standard_objects() -> list[SfObject]:
+    """The standard objects a dental migration touches, plus the permission objects FLS grants use."""
+    objects = _people() + _work() + _files() + _permissions()
+    owned = {"Account", "Contact", "Opportunity", "Event", "Task", "Case", "Note", "ContentVersion", "ContentNote"}
     for obj in objects:
         name_field = next((f for f in obj.fields if f.name == "Name"), None)
         rest = [f for f in obj.fields if f.name != "Name"]

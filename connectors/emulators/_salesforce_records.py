@@ -280,6 +280,11 @@ class RecordStore:
             data["Name"] = " ".join(p for p in (data.get("FirstName"), data.get("LastName")) if p)
         if obj.name == "Task":
             data["IsClosed"] = data.get("Status") == "Completed"
+            if data["IsClosed"] and not data.get("CompletedDateTime"):
+                data["CompletedDateTime"] = self.now()
+        if obj.name == "Case":
+            data["IsClosed"] = data.get("Status") == "Closed"
+            data["ClosedDate"] = (data.get("ClosedDate") or self.now()) if data["IsClosed"] else None
         if obj.name == "Event":
             start = data.get("StartDateTime") or data.get("ActivityDateTime")
             if creating and data.get("DurationInMinutes") is None and data.get("EndDateTime") is None \
@@ -295,7 +300,26 @@ class RecordStore:
                 elif data.get("DurationInMinutes") is not None:
                     data["EndDateTime"] = stamp(begin + timedelta(minutes=int(data["DurationInMinutes"])))
         if obj.name == "ContentVersion" and creating:
-            data["ContentDocumentId"] = self.mint.new("069")
+            # a first version creates its file (ContentDocument) and, with FirstPublishLocationId, the link (§2.10)
+            document = self._system_insert("ContentDocument", {"Title": data.get("Title"),
+                                                               "LatestPublishedVersionId": data["Id"]})
+            data["ContentDocumentId"] = document
+            if data.get("FirstPublishLocationId"):
+                self._system_insert("ContentDocumentLink", {"ContentDocumentId": document, "ShareType": "V",
+                                                            "LinkedEntityId": data["FirstPublishLocationId"],
+                                                            "Visibility": "AllUsers"})
+
+    def _system_insert(self, name: str, values: Mapping[str, Any]) -> str:
+        """A record the platform makes as a side effect (no validation); its id."""
+        obj = self.meta.get(name)
+        now = self.now()
+        record_id = self.mint.new(obj.prefix)
+        data = {f.name: None for f in obj.fields}
+        data.update({"Id": record_id, "IsDeleted": False, "CreatedDate": now, "LastModifiedDate": now,
+                     "SystemModstamp": now, "CreatedById": self.mint.api_user, "LastModifiedById": self.mint.api_user,
+                     **values})
+        self.db.execute("INSERT INTO records (id, object, data) VALUES (?, ?, ?)", (record_id, name, json.dumps(data)))
+        return record_id
 
     def create(self, obj: SfObject, body: Mapping[str, Any], *, seeded_at: str | None = None) -> str:
         """Insert one record; its new 18-char id."""
