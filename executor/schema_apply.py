@@ -15,6 +15,8 @@ from mapper.spec import MappingSpec
 class PlanView:
     """The changes still to make, the ones already made, and the tier-limit warnings."""
 
+    plan: Any = None
+    """The mapper.plan.SchemaPlan it came from (for mapper.plan.format_plan)."""
     pending: list[SchemaChange] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -28,7 +30,7 @@ def plan_changes(spec: MappingSpec, destination_schema: Schema, kind: str, ledge
     plan = build_plan(spec, destination_schema, kind=kind, limits=PlanLimits.from_capabilities(capabilities))
     done = {row["key"] for row in ledger.schema_changes("applied")}
     changes: list[SchemaChange] = list(plan.changes)
-    view = PlanView(warnings=[w.message for w in plan.warnings])
+    view = PlanView(plan=plan, warnings=[w.message for w in plan.warnings])
     for change in changes:
         (view.applied.append(change.key) if change.key in done else view.pending.append(change))
     return view

@@ -84,8 +84,12 @@ def plan(workspace: WorkspaceOption = None, apply: Annotated[bool, typer.Option(
     if json_out:
         print_json({"pending": [c.key for c in view.pending], "applied": view.applied + made, "warnings": view.warnings})
         return
-    for c in view.pending:
-        console.print(f"{'[green]created[/]' if c.key in made else '[yellow]to create[/]'} {c.kind} {c.entity}.{c.name} ({c.type}) {c.reason}")
+    from mapper.plan import format_plan
+
+    if view.pending:
+        console.print(format_plan(view.plan))
+    if made:
+        console.print(f"[green]Created {len(made)} change(s)[/], recorded in the ledger (bridgework rollback --schema removes them).")
     for w in view.warnings:
         console.print(f"[yellow]warning:[/] {w}")
     if not view.pending:
@@ -266,6 +270,10 @@ def rollback_cmd(
         print_json(data)
         return
     verb = "Would" if dry_run else "Did"
+    if report.target_run == 0:
+        console.print(f"No records left to remove; {report.schema_reverted} schema change(s) "
+                      f"{'to remove' if dry_run else 'removed'}.")
+        return
     console.print(f"{verb} delete {sum(report.deleted.values()):,}, restore {sum(report.restored.values()):,} "
                   f"record(s) of run {report.target_run}; {report.skipped_total:,} edited in the destination "
                   f"{'left alone (--force to include)' if not force else 'included'}"
