@@ -21,6 +21,11 @@ st.set_page_config(page_title="bridgework", page_icon=":material/dentistry:", la
 PAGES = [
     st.Page(str(VIEWS / "connect.py"), title="Connect", icon=":material/cable:", default=True),
     st.Page(str(VIEWS / "review.py"), title="Review the map", icon=":material/fact_check:"),
+    st.Page(str(VIEWS / "plan.py"), title="Schema plan", icon=":material/schema:"),
+    st.Page(str(VIEWS / "check.py"), title="Data check", icon=":material/rule:"),
+    st.Page(str(VIEWS / "sample.py"), title="Sample & diff", icon=":material/difference:"),
+    st.Page(str(VIEWS / "run.py"), title="Run", icon=":material/play_circle:"),
+    st.Page(str(VIEWS / "reconcile.py"), title="Reconcile & rollback", icon=":material/balance:"),
     st.Page(str(VIEWS / "chat.py"), title="Ask", icon=":material/chat:"),
 ]
 
