@@ -226,6 +226,18 @@ def test_upsert_twice_gives_one_record(dest: SalesforceDestination, server: Serv
     server.created["Contact"].append(made.json()["id"])
 
 
+def test_quotes_and_like_wildcards_in_external_ids_are_escaped(dest: SalesforceDestination, server: Server) -> None:
+    odd = [DestRecord(f"{PREFIX}odd_key:O'Brien\\1", {"LastName": f"{TAG}-quote"}),
+           DestRecord(f"{PREFIX}odd%key:2", {"LastName": f"{TAG}-percent"}),
+           DestRecord(f"{PREFIX}oddXkey:3", {"LastName": f"{TAG}-plain"})]
+    outcomes = upsert(dest, server, odd)
+    assert [o.action for o in outcomes] == ["create"] * 3
+    assert dest.find("Contact", [r.external_id for r in odd]) == {r.external_id: o.destination_id
+                                                                  for r, o in zip(odd, outcomes)}
+    assert dest.count("Contact", f"{PREFIX}odd_key:") == 1  # '_' is not a wildcard here
+    assert dest.count("Contact", f"{PREFIX}odd%key:") == 1
+
+
 def test_update_writes_moves_modified_time_and_restores(dest: SalesforceDestination, server: Server) -> None:
     (created,) = upsert(dest, server, [contact("upd", Title="Hygienist")])
     old = dest.read("Contact", [created.destination_id])[created.destination_id]
