@@ -21,6 +21,7 @@ from mapper.transforms import TransformContext, TransformError, run_chain
 
 StagedState = Literal["ready", "skipped", "rejected"]
 _CREATED = re.compile(r"^(create_?date(time)?|created_?(at|on|date)|date_?created|entry_?date(time)?)$", re.I)
+_NATIVE_CREATED = ("createdAt", "overriddencreatedon", "CreatedDate")
 _UPDATED = re.compile(r"^(auto_?modified_?timestamp|modified_?(at|date|on)|updated_?(at|on)|last_?modified)$", re.I)
 PARTIAL = "partial:"
 PENDING = "\x00pending"
@@ -136,17 +137,25 @@ class Stager:
         return schema.entity(em.target_name) if schema is not None and schema.has(em.target_name) else None
 
     def timestamps(self, em: EntityMap, dest: Entity | None) -> dict[str, str]:
-        """Original created/updated columns -> the custom fields the plan made for them (when the object has them)."""
+        """Original created/updated columns -> where they go: the destination's own writable created field
+        when it keeps one (Twenty createdAt, Dataverse overriddencreatedon), else the custom fields the plan made."""
         if dest is None or self.kind is None or self.source_schema is None or not self.source_schema.has(em.source):
             return {}
         from mapper.naming import original_created_field, original_updated_field
 
         mapped = {src for fm in active_fields(em) for src in fm.sources}
+        targets = {target_name(fm) for fm in active_fields(em)}
+        native = next((f.name for f in dest.fields if f.name in _NATIVE_CREATED and not f.readonly), None)
         out: dict[str, str] = {}
-        for pattern, name in ((_CREATED, original_created_field(self.kind)), (_UPDATED, original_updated_field(self.kind))):
+        wanted = ((_CREATED, original_created_field(self.kind)), (_UPDATED, original_updated_field(self.kind)))
+        for pattern, name in wanted:
             column = next((f.name for f in self.source_schema.entity(em.source).fields if pattern.match(f.name)), None)
-            if column is not None and dest.has(name) and column not in mapped:
+            if column is None or column in mapped:
+                continue
+            if dest.has(name):
                 out[name] = column
+            elif pattern is _CREATED and native is not None and native not in targets:
+                out[native] = column
         return out
 
     def self_ready(self, em: EntityMap) -> set[str] | None:
