@@ -90,6 +90,8 @@ _RETRYABLE = frozenset({429, 500, 502, 503, 504})
 _CODES = {"0x80044331": "too_long", "0x80060892": "duplicate", "0x80040237": "duplicate", "0x8004431a": "bad_choice",
           "0x80040203": "required", "0x80040217": "missing_reference", "0x80060888": "unknown_field",
           "0x80048d19": "bad_value", "0x80043e09": "too_large", "0x8006088a": "bad_key"}
+_READ_HEADERS = (("Prefer", 'odata.include-annotations="Microsoft.Dynamics.CRM.lookuplogicalname",'
+                            'odata.maxpagesize=5000'),)
 _TOO_LONG = re.compile(r"length of the '(\w+)' attribute of the '(\w+)' entity exceeded the maximum allowed length "
                        r"of '(\d+)'")
 
@@ -431,31 +433,53 @@ class DynamicsDestination:
         return out
 
     def _query(self, table: Table, select: list[str], filter_text: str) -> Iterator[dict[str, Any]]:
-        url: str | None = f"{table.entity_set}?$select={','.join(select)}&$filter={quote(filter_text, safe='')}"
+        url: str | None = self._url(table, select, filter_text)
         seen: set[str] = set()
-        headers = {"Prefer": 'odata.include-annotations="Microsoft.Dynamics.CRM.lookuplogicalname",'
-                             'odata.maxpagesize=5000'}
         while url:
-            body = self._json("GET", url, f"a {table.name} query", headers=headers)
+            body = self._json("GET", url, f"a {table.name} query", headers=dict(_READ_HEADERS))
             yield from body.get("value", [])
-            url = body.get("@odata.nextLink")
-            if url in seen:
-                raise DestinationError(f"Dataverse repeated a page link while listing {table.name}.",
-                                       hint="Run the same command again; if it persists, report it.")
-            if url:
-                seen.add(url)
+            url = self._next(table, body, seen)
+
+    @staticmethod
+    def _url(table: Table, select: list[str], filter_text: str) -> str:
+        return f"{table.entity_set}?$select={','.join(select)}&$filter={quote(filter_text, safe='')}"
+
+    @staticmethod
+    def _next(table: Table, body: dict[str, Any], seen: set[str]) -> str | None:
+        url = body.get("@odata.nextLink")
+        if url in seen:
+            raise DestinationError(f"Dataverse repeated a page link while listing {table.name}.",
+                                   hint="Run the same command again; if it persists, report it.")
+        if url:
+            seen.add(url)
+        return str(url) if url else None
+
+    def _fetch(self, table: Table, select: list[str], filters: list[str]) -> Iterator[dict[str, Any]]:
+        """Rows matching any of the filters: one GET per filter, all of them inside one $batch."""
+        calls = [Call("GET", self._url(table, select, f), headers=_READ_HEADERS) for f in filters]
+        for answer in self._batch(calls):
+            if answer.status >= 400 or not isinstance(answer.body, dict):
+                raise DestinationError(f"Dataverse refused a {table.name} query ({answer.error[0] or 'no code'}, "
+                                       f"HTTP {answer.status}).", hint="Run bridgework describe, then try again.")
+            yield from answer.body.get("value", [])
+            seen: set[str] = set()
+            url = self._next(table, answer.body, seen)
+            while url:
+                body = self._json("GET", url, f"a {table.name} query", headers=dict(_READ_HEADERS))
+                yield from body.get("value", [])
+                url = self._next(table, body, seen)
 
     def _stored(self, table: Table, externals: Sequence[str], fields: Sequence[str]) -> dict[str, tuple[str, Record]]:
         """External id -> (id, flat values of `fields`) for the records that exist."""
-        if EXTERNAL_ID_FIELD not in table.columns:
+        if EXTERNAL_ID_FIELD not in table.columns or not externals:
             return {}
         wanted = list(fields) + [EXTERNAL_ID_FIELD]
+        filters = [" or ".join(f"{EXTERNAL_ID_FIELD} eq {literal(x)}" for x in chunk)
+                   for chunk in _chunks(list(externals), CHUNK)]
         out: dict[str, tuple[str, Record]] = {}
-        for chunk in _chunks(list(externals), CHUNK):
-            text = " or ".join(f"{EXTERNAL_ID_FIELD} eq {literal(x)}" for x in chunk)
-            for row in self._query(table, self._select(table, wanted), text):
-                flat = self._flat(table, row, wanted)
-                out[str(flat[EXTERNAL_ID_FIELD])] = (str(row[table.primary_id]), flat)
+        for row in self._fetch(table, self._select(table, wanted), filters):
+            flat = self._flat(table, row, wanted)
+            out[str(flat[EXTERNAL_ID_FIELD])] = (str(row[table.primary_id]), flat)
         return out
 
     def find(self, entity: str, external_ids: Sequence[str]) -> dict[str, str]:
@@ -474,12 +498,12 @@ class DynamicsDestination:
     def read(self, entity: str, ids: Sequence[str], fields: Sequence[str] | None = None) -> dict[str, Record]:
         """Record id -> flat stored values plus MODIFIED_AT; missing ids are left out."""
         table = self._table(entity)
-        out: dict[str, Record] = {}
-        for chunk in _chunks([i for i in ids if GUID.match(i)], CHUNK):
-            text = " or ".join(f"{table.primary_id} eq {i}" for i in chunk)
-            for row in self._query(table, self._select(table, fields), text):
-                out[str(row[table.primary_id])] = self._flat(table, row, fields)
-        return out
+        filters = [" or ".join(f"{table.primary_id} eq {i}" for i in chunk)
+                   for chunk in _chunks([i for i in ids if GUID.match(i)], CHUNK)]
+        if not filters:
+            return {}
+        return {str(row[table.primary_id]): self._flat(table, row, fields)
+                for row in self._fetch(table, self._select(table, fields), filters)}
 
     def update(self, entity: str, destination_id: str, values: Record) -> Outcome:
         """Write `values` onto one existing record (If-Match: * so a missing record is not re-created)."""

@@ -81,10 +81,11 @@ class FilterParser:
     """`$filter` subset -> SQL WHERE: eq/ne/gt/ge/lt/le, and/or/not, parentheses, startswith/endswith/
     contains and Microsoft.Dynamics.CRM.In(PropertyName=...,PropertyValues=[...])."""
 
-    def __init__(self, text: str, known: set[str]) -> None:
+    def __init__(self, text: str, known: set[str], primary: str = "") -> None:
         self.toks = tokens(text)
         self.pos = 0
         self.known = known
+        self.primary = primary  # the primary id reads the indexed id column
         self.params: list[Any] = []
 
     def sql(self) -> tuple[str, list[Any]]:
@@ -105,11 +106,17 @@ class FilterParser:
         return tok
 
     def _or(self) -> str:
+        start = len(self.params)
         parts = [self._and()]
         while self._peek() == ("name", "or"):
             self._take()
             parts.append(self._and())
-        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        if len(parts) == 1:
+            return parts[0]
+        first = parts[0].removesuffix(" = ?")
+        if all(p == f"{first} = ?" for p in parts):  # x eq a or x eq b ...: one IN the index can serve
+            return f"{first} IN ({','.join('?' * (len(self.params) - start))})"
+        return "(" + " OR ".join(parts) + ")"
 
     def _and(self) -> str:
         parts = [self._unary()]
@@ -133,7 +140,7 @@ class FilterParser:
         kind, name = self._take()
         if kind != "name" or name not in self.known:
             raise QueryError(f"Could not find a property named '{name}' on type 'Microsoft.Dynamics.CRM.entity'.")
-        return column_sql(name)
+        return "id" if name == self.primary else column_sql(name)
 
     def _value(self) -> Any:
         kind, text = self._take()

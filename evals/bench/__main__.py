@@ -11,6 +11,7 @@ AREAS: dict[str, str] = {
     "dentally": "evals.bench.dentally",
     "salesforce": "evals.bench.salesforce",
     "odoo": "evals.bench.odoo",
+    "dynamics": "evals.bench.dynamics",
     "sources": "evals.bench.sources",
     "executor": "evals.bench.executor",
 }
