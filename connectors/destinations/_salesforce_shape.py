@@ -37,8 +37,11 @@ def to_field(f: Mapping[str, Any]) -> Field:
     required = bool(f.get("createable")) and not f.get("nillable") and not f.get("defaultedOnCreate") \
         and kind != "boolean"
     refs = list(f.get("referenceTo") or [])
+    normalised = _TYPES.get(kind, "string")
+    if kind == "double" and f.get("scale") == 0 and f.get("precision"):
+        normalised = "int"  # a Number(18, 0) custom field describes as double but holds whole numbers
     return Field(
-        name=str(f["name"]), type=_TYPES.get(kind, "string"), label=str(f.get("label") or ""), required=required,
+        name=str(f["name"]), type=normalised, label=str(f.get("label") or ""), required=required,
         max_length=int(f["length"]) if kind in _TEXT and f.get("length") else None,
         enum_values=tuple(str(v["value"]) for v in f.get("picklistValues") or [] if v.get("active", True)),
         reference=str(refs[0]) if kind == "reference" and refs else None, is_key=f["name"] == "Id",

@@ -12,6 +12,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,8 @@ from connectors.emulators import salesforce as emulator
 from connectors.emulators.serve import RunningServer, free_port, start_in_thread
 from connectors.http import RetryPolicy, make_client
 from mapper.errors import ConfigError, DestinationError
-from mapper.schema import SchemaChange
+from executor.diff import compare
+from mapper.schema import FIELD_TYPES, SchemaChange
 
 TAG = f"ct{uuid.uuid4().hex[:8]}"
 PREFIX = f"bw:{TAG}:"
@@ -184,6 +186,39 @@ def test_custom_object_is_created_used_and_removed(dest: SalesforceDestination, 
         for change in reversed(changes):
             dest.revert_change(change)
     assert not dest.describe().has(name)
+
+
+SAMPLES: dict[str, Any] = {
+    "string": "Delta Dental", "text": "Long\nnotes", "email": "pat@example.com", "phone": "+1 555 0100",
+    "url": "https://example.com/x", "int": 42, "decimal": Decimal("1.2345"), "money": Decimal("99.95"),
+    "bool": True, "date": date(1984, 2, 29), "datetime": datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc),
+    "enum": "Gold", "json": '{"a": 1}', "file": "https://files.example.com/xray.pdf",
+}
+
+
+def test_every_field_type_can_be_created_written_and_read(dest: SalesforceDestination, server: Server) -> None:
+    changes = [SchemaChange("field", "Contact", f"T{TAG}_{kind}__c", kind, label=f"Type {kind}", max_length=80,
+                            enum_values=("Gold", "Silver") if kind == "enum" else ())
+               for kind in FIELD_TYPES if kind != "reference"]
+    changes.append(SchemaChange("field", "Contact", f"T{TAG}_Guarantor__c", "reference", reference="Contact",
+                                label="Guarantor"))
+    try:
+        for change in changes:
+            dest.apply_change(change)
+        described = dest.describe().entity("Contact")
+        assert {c.name: described.field(c.name).type for c in changes} == {
+            c.name: {"string": "string", "json": "text", "file": "url"}.get(c.type, c.type) for c in changes}
+        (guarantor,) = upsert(dest, server, [contact("guarantor")])
+        values = {c.name: SAMPLES[c.type] for c in changes if c.type != "reference"}
+        (made,) = upsert(dest, server, [contact("typed", **values, **{changes[-1].name: guarantor.destination_id})])
+        assert made.action == "create", made
+        stored = dest.read("Contact", [made.destination_id], [c.name for c in changes])[made.destination_id]
+        for change in changes[:-1]:
+            assert compare(SAMPLES[change.type], stored[change.name]) == "same", change.name
+        assert stored[changes[-1].name] == guarantor.destination_id
+    finally:
+        for change in changes:
+            dest.revert_change(change)
 
 
 def test_batch_at_the_cap_is_one_call_and_one_over_is_split(dest: SalesforceDestination, server: Server) -> None:
