@@ -68,7 +68,9 @@ from connectors.emulators._salesforce_records import SEED_TIME, RecordStore
 from connectors.emulators._salesforce_schema import MetadataStore
 
 ORG_ID = "00D5g000004bWlKEAU"
-LOCAL_TOKEN = f"{ORG_ID[:15]}!AQbwLocalSalesforceAccessToken.emulator"
+# real tokens read `<org id>!<secret>`; the fixed local one has no `!`, so the `export` line the emulate banner prints
+# pastes into an interactive bash without history expansion
+LOCAL_TOKEN = f"{ORG_ID[:15]}.AQbwLocalSalesforceAccessToken.emulator"
 LOCAL_CREDENTIALS = {
     "BRIDGEWORK_SALESFORCE_TOKEN": LOCAL_TOKEN,
     "BRIDGEWORK_SALESFORCE_CLIENT_ID": "3MVG9bwLocalEmulatorClientId",
