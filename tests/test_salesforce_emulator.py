@@ -330,6 +330,7 @@ def test_files_notes_and_cases(api: httpx.Client) -> None:
     links = api.get("/query", params={"q": f"SELECT LinkedEntityId, ShareType FROM ContentDocumentLink WHERE "
                                            f"ContentDocumentId = '{document}'"}).json()["records"]
     assert [(r["LinkedEntityId"], r["ShareType"]) for r in links] == [(patient, "V")]
+    assert api.post("/sobjects/ContentDocument", json={}).json()[0]["errorCode"] == "INVALID_TYPE_FOR_OPERATION"
     note = api.post("/sobjects/ContentNote", json={"Title": "Recall", "Content": "PHA+aGk8L3A+"}).json()["id"]
     link = api.post("/sobjects/ContentDocumentLink", json={"ContentDocumentId": note, "LinkedEntityId": patient,
                                                            "ShareType": "V"})

@@ -323,6 +323,8 @@ class RecordStore:
 
     def create(self, obj: SfObject, body: Mapping[str, Any], *, seeded_at: str | None = None) -> str:
         """Insert one record; its new 18-char id."""
+        if not obj.createable:
+            raise SalesforceError("INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support create")
         values = self.clean(obj, body, creating=True)
         self._check_unique(obj, None, values)
         record_id = self.mint.new(obj.prefix)

@@ -27,6 +27,10 @@ we chose as follows (a real org can prove us wrong through tests/contract/test_s
 - Event needs DurationInMinutes or EndDateTime (REQUIRED_FIELD_MISSING [DurationInMinutes]); the other is
   derived. Task defaults Status "Not Started" and Priority "Normal" (restricted picklists).
 - Relationship fields accept a parent by external id (`"Account": {"Ext__c": "v"}`, §2.4).
+- Files (§2.10): a ContentVersion creates its ContentDocument (069) and, with FirstPublishLocationId, a
+  ContentDocumentLink (ShareType V); ContentNote, classic Note and Case exist with the fields the eval cases use.
+- Seeded org: the API user and three staff users (with emails), three Accounts, three Contacts and one
+  Opportunity that bridgework must never touch (the contract suite checks their LastModifiedDate).
 - Tooling clash codes: `DUPLICATE_DEVELOPER_NAME` with `There is already a field named <Name> on <Object>.`
 - Bulk API 2.0 (§2.6) is not emulated: bridgework loads through Collections.
 
