@@ -144,10 +144,16 @@ class SfObject:
     def summary(self, base: str) -> dict[str, Any]:
         """The entry of this object in GET /sobjects/."""
         url = f"{base}/sobjects/{self.name}"
-        return {"name": self.name, "label": self.label, "labelPlural": self.plural or self.label + "s",
+        return {"name": self.name, "label": self.label, "labelPlural": self.plural or _plural(self.label),
                 "custom": self.custom, "createable": self.createable, "updateable": self.createable,
                 "deletable": self.createable, "queryable": True, "searchable": True, "keyPrefix": self.prefix,
                 "urls": {"sobject": url, "describe": f"{url}/describe", "rowTemplate": f"{url}/{{ID}}"}}
+
+
+def _plural(label: str) -> str:
+    if label.endswith("s"):
+        return label
+    return label[:-1] + "ies" if label.endswith("y") else label + "s"
 
 
 _ADDRESS = ("Street", "City", "State", "PostalCode", "Country")
