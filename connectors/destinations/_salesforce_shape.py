@@ -23,8 +23,7 @@ _TYPES: dict[str, FieldType] = {
     "string": "string", "combobox": "string", "encryptedstring": "string", "textarea": "text", "email": "email",
     "phone": "phone", "url": "url", "picklist": "enum", "multipicklist": "enum", "reference": "reference",
     "boolean": "bool", "date": "date", "datetime": "datetime", "double": "decimal", "percent": "decimal",
-    "currency": "money", "int": "int", "long": "int", "id": "string", "base64": "file", "address": "json",
-    "location": "json", "time": "string",
+    "currency": "money", "int": "int", "long": "int", "id": "string", "base64": "file", "time": "string",
 }
 _TEXT = frozenset({"string", "combobox", "encryptedstring", "textarea", "email", "phone", "url", "picklist",
                    "multipicklist"})
