@@ -68,14 +68,14 @@ def table_paths(name: str) -> list[str]:
     """The metadata GETs (sent in one $batch) that describe one table."""
     base = f"EntityDefinitions(LogicalName='{name}')"
     cast = f"{base}/Attributes/Microsoft.Dynamics.CRM."
-    options = "?$select=LogicalName&$expand=OptionSet($select=Options),GlobalOptionSet($select=Options)"
+    options = "?$select=LogicalName&$expand=OptionSet($select=Options)"
     return [
         f"{base}/Attributes?$select=LogicalName,SchemaName,AttributeType,RequiredLevel,IsValidForCreate,"
         "IsValidForUpdate,IsCustomAttribute,IsPrimaryId,AttributeOf,DisplayName,MetadataId",
         f"{cast}StringAttributeMetadata?$select=LogicalName,MaxLength,FormatName",
         f"{cast}MemoAttributeMetadata?$select=LogicalName,MaxLength",
         f"{cast}DateTimeAttributeMetadata?$select=LogicalName,Format",
-        f"{cast}PicklistAttributeMetadata{options}",
+        f"{cast}PicklistAttributeMetadata{options},GlobalOptionSet($select=Options)",
         f"{cast}StateAttributeMetadata{options}",
         f"{cast}StatusAttributeMetadata{options}",
         f"{cast}LookupAttributeMetadata?$select=LogicalName,Targets",

@@ -162,29 +162,30 @@ class DynamicsDestination:
 
     def _batch(self, calls: Sequence[Call]) -> list[Answer]:
         """Run independent requests in `$batch` requests; parts answered 429/5xx are sent again."""
-        answers: list[Answer | None] = [None] * len(calls)
+        answers: dict[int, Answer] = {}
         todo = list(range(len(calls)))
         for attempt in range(self.policy.attempts):
             for chunk in _chunks(todo, CAPABILITIES.max_batch):
-                content_type, body = batch_body([calls[i] for i in chunk])
-                response = self._request("POST", "$batch", content=body, headers={
-                    "Content-Type": content_type, "Prefer": "odata.continue-on-error"})
-                got = parse_batch(response.headers.get("content-type", ""), response.content)
-                if response.status_code >= 400 or len(got) != len(chunk):
-                    code = Answer(response.status_code, {}, _safe_json(response)).error[0]
-                    raise DestinationError(
-                        f"Dataverse refused a $batch of {len(chunk)} requests ({code or 'no code'}, "
-                        f"HTTP {response.status_code}).", hint="Run the same command again; if it persists, "
-                                                              "lower the batch size and report it.")
-                for i, answer in zip(chunk, got):
-                    answers[i] = answer
-            todo = [i for i in todo if answers[i] is not None and answers[i].status in _RETRYABLE]  # type: ignore[union-attr]
+                answers.update(zip(chunk, self._send_batch([calls[i] for i in chunk])))
+            todo = [i for i in todo if answers[i].status in _RETRYABLE]
             if not todo:
-                return [a for a in answers if a is not None]
-            waits = [_retry_after(answers[i]) for i in todo]  # type: ignore[arg-type]
-            self.policy.sleep(min(self.policy.cap, max(waits)) if any(waits) else min(self.policy.cap, 2.0 ** attempt))
+                return [answers[i] for i in range(len(calls))]
+            hint = max(_retry_after(answers[i]) for i in todo)
+            self.policy.sleep(min(self.policy.cap, hint or 2.0 ** attempt))
         raise DestinationError(f"Dataverse at {self.url} kept throttling or failing {len(todo)} request(s) of a batch.",
                                hint="Wait a few minutes, then run the same command again (it resumes).")
+
+    def _send_batch(self, calls: list[Call]) -> list[Answer]:
+        content_type, body = batch_body(calls)
+        response = self._request("POST", "$batch", content=body,
+                                 headers={"Content-Type": content_type, "Prefer": "odata.continue-on-error"})
+        got = parse_batch(response.headers.get("content-type", ""), response.content)
+        if response.status_code >= 400 or len(got) != len(calls):
+            code = Answer(response.status_code, {}, _safe_json(response)).error[0]
+            raise DestinationError(f"Dataverse refused a $batch of {len(calls)} requests ({code or 'no code'}, "
+                                   f"HTTP {response.status_code}).",
+                                   hint="Run the same command again; if it persists, report it with the org's version.")
+        return got
 
     # --- metadata ------------------------------------------------------------------------------
 

@@ -1,11 +1,15 @@
-"""The emulator's side of `$batch` (reference §3.5): parse multipart/mixed requests, write the response."""
+"""The emulator's wire: replies, and its side of `$batch` (reference §3.5): parse multipart requests, write answers."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
+API = "/api/data/v9.2/"
+JSON_HEADERS = {"Content-Type": "application/json; odata.metadata=minimal", "OData-Version": "4.0"}
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.I)
 
 
@@ -100,6 +104,17 @@ class Reply:
     headers: dict[str, str]
     body: bytes = b""
     content_id: str | None = None
+
+
+def error_reply(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
+    """A Dataverse error response: `{"error":{"code","message"}}`."""
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    return Reply(status, {**JSON_HEADERS, **(headers or {})}, body)
+
+
+def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
+    """A JSON response."""
+    return Reply(status, {**JSON_HEADERS, **(headers or {})}, json.dumps(payload).encode())
 
 
 _REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",

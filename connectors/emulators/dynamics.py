@@ -43,15 +43,24 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 from starlette.types import Message, Receive, Scope, Send
 
 from connectors.emulators import _dynamics_batch as batch
-from connectors.emulators._dynamics_batch import BatchError, ChangeSet, Part, Reply
-from connectors.emulators._dynamics_query import QueryError, parse_key
+from connectors.emulators._dynamics_batch import (
+    API,
+    JSON_HEADERS,
+    BatchError,
+    ChangeSet,
+    Part,
+    Reply,
+    error_reply,
+    json_reply,
+)
+from connectors.emulators._dynamics_meta_api import metadata_reply
+from connectors.emulators._dynamics_query import QueryError
 from connectors.emulators._dynamics_records import ApiError, RecordStore, Resolver
-from connectors.emulators._dynamics_schema import CAST_TYPES, MetadataStore, MetaError, TYPE_META
+from connectors.emulators._dynamics_schema import MetadataStore, MetaError
 
 LOCAL_CREDENTIALS = {"BRIDGEWORK_DYNAMICS_TOKEN": "bw-local-dataverse-token"}
-API = "/api/data/v9.2/"
+
 _WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-_JSON = {"Content-Type": "application/json; odata.metadata=minimal", "OData-Version": "4.0"}
 
 
 @dataclass
@@ -93,15 +102,6 @@ def _env_switches() -> dict[str, str]:
     prefix = "BRIDGEWORK_EMULATOR_"
     return {k[len(prefix):].lower(): v for k, v in os.environ.items()
             if k.startswith(prefix) and k[len(prefix):].lower() in names}
-
-
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
-    body = json.dumps({"error": {"code": code, "message": message}}).encode()
-    return Reply(status, {**_JSON, **(headers or {})}, body)
-
-
-def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
-    return Reply(status, {**_JSON, **(headers or {})}, json.dumps(payload).encode())
 
 
 def _prefer(headers: dict[str, str]) -> str:
@@ -174,7 +174,7 @@ class DataverseEmulator:
         """A 429 when this call breaks a service-protection limit or a fault switch asks for one."""
         s, n = self.switches, self.counters["requests"]
         if (s.throttle_every and n % s.throttle_every == 0) or (s.throttle_at and n == s.throttle_at):
-            return _error(429, "0x80072322", "Number of requests exceeded the limit of 6000 over time window of "
+            return error_reply(429, "0x80072322", "Number of requests exceeded the limit of 6000 over time window of "
                                              "300 seconds.", {"Retry-After": str(s.retry_after)})
         if not s.throttle:
             return None
@@ -183,7 +183,7 @@ class DataverseEmulator:
             self.window.popleft()
         if len(self.window) >= s.request_limit:
             wait = max(1, math.ceil(s.window_seconds - (now - self.window[0])))
-            return _error(429, "0x80072322", f"Number of requests exceeded the limit of {s.request_limit} over time "
+            return error_reply(429, "0x80072322", f"Number of requests exceeded the limit of {s.request_limit} over time "
                                              f"window of {int(s.window_seconds)} seconds.", {"Retry-After": str(wait)})
         self.window.append(now)
         return None
@@ -202,17 +202,17 @@ class DataverseEmulator:
             if path.startswith("$") and resolver is not None:
                 path = self._content_path(path, resolver)
             if path == "WhoAmI" and method == "GET":
-                return _json(200, {"UserId": self.records.user_id, "BusinessUnitId": self.records.user_id,
+                return json_reply(200, {"UserId": self.records.user_id, "BusinessUnitId": self.records.user_id,
                                    "OrganizationId": self.records.user_id})
             if path.startswith("EntityDefinitions") or path.startswith("RelationshipDefinitions"):
-                return self._metadata(method, path, query, body)
+                return metadata_reply(self, method, path, query, self._body(body) if method == "POST" else {})
             return self._records(method, path, query, headers, body, resolver)
         except ApiError as exc:
-            return _error(exc.status, exc.code, exc.message)
+            return error_reply(exc.status, exc.code, exc.message)
         except MetaError as exc:
-            return _error(exc.status, exc.code, exc.message)
+            return error_reply(exc.status, exc.code, exc.message)
         except (QueryError, ValueError):
-            return _error(400, "0x8006088a", "Bad Request - Error in query syntax.")
+            return error_reply(400, "0x8006088a", "Bad Request - Error in query syntax.")
 
     def _content_path(self, path: str, resolver: Resolver) -> str:
         ref, _, rest = path[1:].partition("/")
@@ -269,7 +269,7 @@ class DataverseEmulator:
             if record_id is None:
                 raise self._not_found(entity, key)
             data = self.records.row(entity, record_id)
-            return _json(200, self.records.out(entity, data or {}, select, annotate))
+            return json_reply(200, self.records.out(entity, data or {}, select, annotate))
         if method == "PATCH":
             data = self._body(body)
             self._check_note(entity, data)
@@ -302,7 +302,7 @@ class DataverseEmulator:
         location = {"OData-EntityId": self._entity_id(entity_set, record_id)}
         if representation:
             data = self.records.row(entity, record_id) or {}
-            return _json(status, self.records.out(entity, data, select, annotate),
+            return json_reply(status, self.records.out(entity, data, select, annotate),
                          {**location, "Preference-Applied": "return=representation"})
         return Reply(204, {"OData-Version": "4.0", **location})
 
@@ -328,104 +328,7 @@ class DataverseEmulator:
             rest = {k: v for k, v in query.items() if k != "$skiptoken"}
             rest["$skiptoken"] = str(end)
             payload["@odata.nextLink"] = f"{self.base}{API}{entity_set}?{urlencode(rest)}"
-        return _json(200, payload)
-
-    # --- metadata -------------------------------------------------------------------------------
-
-    def _metadata(self, method: str, path: str, query: dict[str, str], body: bytes) -> Reply:
-        segments = _segments(path)
-        select = [s for s in query.get("$select", "").split(",") if s] or None
-        expand = query.get("$expand", "")
-        head, head_key = segments[0]
-        if head == "RelationshipDefinitions":
-            return self._relationships(method, head_key, body)
-        if head_key is None:
-            if method == "GET":
-                tables = [self.meta.table_out(t) for t in self.meta.tables.values()]
-                return _json(200, {"value": [_pick(t, select) for t in tables]})
-            if method == "POST":
-                table = self.meta.create_table(self._body(body))
-                return Reply(204, {"OData-Version": "4.0", "OData-EntityId":
-                                   f"{self.base}{API}EntityDefinitions({table['MetadataId']})"})
-            raise ApiError(405, "0x80060888", "Method not allowed.")
-        table = self.meta.table(_meta_key(head_key))
-        entity = table["LogicalName"]
-        if len(segments) == 1:
-            if method == "GET":
-                return _json(200, _pick(self.meta.table_out(table), select))
-            if method == "DELETE":
-                self.meta.remove_table(entity)
-                self.records.drop_entity(entity)
-                return Reply(204, {"OData-Version": "4.0"})
-            raise ApiError(405, "0x80060888", "Method not allowed.")
-        sub, sub_key = segments[1]
-        self.settle_keys(entity)
-        if sub == "Attributes":
-            cast = segments[2][0] if len(segments) > 2 else None
-            if cast is not None:
-                name = cast.rsplit(".", 1)[-1]
-                if name not in CAST_TYPES:
-                    raise ApiError(404, "0x80060888", f"Resource not found for the segment '{cast}'.")
-                kinds = {k for k, (m, _) in TYPE_META.items() if m == name}
-                items = [c for c in table["Attributes"] if c["AttributeType"] in kinds]
-                out = [self.meta.attribute_out(table, c, "OptionSet" in expand) for c in items]
-                keep = select + ["OptionSet"] if select and "OptionSet" in expand else select
-                return _json(200, {"value": [_pick(o, keep) for o in out]})
-            if sub_key is None:
-                if method == "GET":
-                    out = [self.meta.attribute_out(table, c, False) for c in table["Attributes"]]
-                    return _json(200, {"value": [_pick(o, select) for o in out]})
-                if method == "POST":
-                    column = self.meta.add_attribute(entity, self.meta.attribute_from_body(self._body(body)))
-                    return Reply(204, {"OData-Version": "4.0", "OData-EntityId":
-                                       f"{self.base}{API}EntityDefinitions({table['MetadataId']})/Attributes"
-                                       f"({column['MetadataId']})"})
-            key = _meta_key(sub_key or "")
-            column = next((c for c in table["Attributes"] if key in (c["MetadataId"], c["LogicalName"])), None)
-            if column is None:
-                raise ApiError(404, "0x80040217", f"Could not find attribute {key} on {entity}.")
-            if method == "GET":
-                return _json(200, _pick(self.meta.attribute_out(table, column, "OptionSet" in expand), select))
-            if method == "DELETE":
-                self.meta.remove_attribute(entity, column["MetadataId"])
-                self.records.drop_column(entity, column)
-                return Reply(204, {"OData-Version": "4.0"})
-        if sub == "Keys":
-            if sub_key is None and method == "GET":
-                return _json(200, {"value": [_pick(self.meta.key_out(table, k), select) for k in table["Keys"]]})
-            if sub_key is None and method == "POST":
-                key = self.meta.add_key(entity, self._body(body))
-                return Reply(204, {"OData-Version": "4.0", "OData-EntityId":
-                                   f"{self.base}{API}EntityDefinitions({table['MetadataId']})/Keys({key['MetadataId']})"})
-            wanted = _meta_key(sub_key or "")
-            found = next((k for k in table["Keys"] if wanted in (k["MetadataId"], k["LogicalName"])), None)
-            if found is None:
-                raise ApiError(404, "0x80040217", f"Could not find entity key {wanted}.")
-            if method == "GET":
-                return _json(200, _pick(self.meta.key_out(table, found), select))
-            if method == "DELETE":
-                self.meta.remove_key(entity, found["MetadataId"])
-                return Reply(204, {"OData-Version": "4.0"})
-        if sub == "ManyToOneRelationships" and method == "GET":
-            return _json(200, {"value": [_pick(r, select) for r in self.meta.relationships_out(table)]})
-        raise ApiError(404, "0x80060888", f"Resource not found for the segment '{sub}'.")
-
-    def _relationships(self, method: str, key: str | None, body: bytes) -> Reply:
-        if key is None and method == "POST":
-            data = self._body(body)
-            column = self.meta.add_lookup(data)
-            return Reply(204, {"OData-Version": "4.0", "OData-EntityId":
-                               f"{self.base}{API}RelationshipDefinitions({column['MetadataId']})"})
-        if key is not None and method == "DELETE":
-            wanted = _meta_key(key)
-            for table in list(self.meta.tables.values()):
-                for column in table["Attributes"]:
-                    if wanted in (column["MetadataId"], column.get("RelationshipSchemaName")):
-                        self.meta.remove_attribute(table["LogicalName"], column["MetadataId"])
-                        self.records.drop_column(table["LogicalName"], column)
-                        return Reply(204, {"OData-Version": "4.0"})
-            raise ApiError(404, "0x80040217", f"Could not find relationship {wanted}.")
-        raise ApiError(405, "0x80060888", "Method not allowed.")
+        return json_reply(200, payload)
 
     # --- $batch --------------------------------------------------------------------------------
 
@@ -489,35 +392,6 @@ class DataverseEmulator:
         return replies
 
 
-def _segments(path: str) -> list[tuple[str, str | None]]:
-    """`EntityDefinitions(LogicalName='x')/Attributes/Cast` -> [(name, key or None), ...]."""
-    out: list[tuple[str, str | None]] = []
-    for piece in path.split("/"):
-        if "(" in piece and piece.endswith(")"):
-            name, key = piece[:-1].split("(", 1)
-            out.append((name, key))
-        else:
-            out.append((piece, None))
-    return out
-
-
-def _meta_key(key: str) -> str:
-    """A metadata key segment: a MetadataId, or LogicalName='x' / SchemaName='x'."""
-    parsed = parse_key(key)
-    if isinstance(parsed, str):
-        return parsed
-    value = parsed.get("LogicalName") or parsed.get("SchemaName")
-    if not isinstance(value, str):
-        raise QueryError("Bad Request - Error in query syntax.")
-    return value
-
-
-def _pick(item: dict[str, Any], select: list[str] | None) -> dict[str, Any]:
-    if not select:
-        return item
-    return {k: v for k, v in item.items() if k in select or k in ("MetadataId", "@odata.type")}
-
-
 class DataverseApp:
     """ASGI app: auth, throttling, faults and the admin endpoints in front of the dispatcher."""
 
@@ -542,7 +416,7 @@ class DataverseApp:
             if reply is None:
                 return
         else:
-            reply = _error(404, "0x80060888", f"No route for {path}; the Web API lives under {API}.")
+            reply = error_reply(404, "0x80060888", f"No route for {path}; the Web API lives under {API}.")
         await _send(send, reply)
 
     def _admin(self, method: str, path: str, body: bytes) -> Reply:
@@ -553,22 +427,22 @@ class DataverseApp:
             elif path == "/_emulator/clock" and method == "POST":
                 em.clock_offset += float(json.loads(body or b"{}").get("advance", 0))
             elif path == "/healthz":
-                return _json(200, {"status": "ok"})
+                return json_reply(200, {"status": "ok"})
         except (ValueError, TypeError) as exc:
-            return _error(400, "", str(exc))
-        return _json(200, em.state())
+            return error_reply(400, "", str(exc))
+        return json_reply(200, em.state())
 
     async def _api(self, scope: Scope, path: str, headers: dict[str, str], body: bytes) -> Reply | None:
         em = self.emulator
         host = headers.get("host", "localhost")
         em.base = f"{scope.get('scheme', 'http')}://{host}"
         if headers.get("authorization", "") != f"Bearer {em.token}":
-            return Reply(401, {"WWW-Authenticate": 'Bearer error="invalid_token"', **_JSON},
+            return Reply(401, {"WWW-Authenticate": 'Bearer error="invalid_token"', **JSON_HEADERS},
                          json.dumps({"error": {"code": "", "message": "The user is not authenticated."}}).encode())
         em.counters["requests"] += 1
         if em.counters["in_flight"] >= em.switches.concurrency_limit:
             em.counters["throttled"] += 1
-            return _error(429, "0x80072326", f"Number of concurrent requests exceeded the limit of "
+            return error_reply(429, "0x80072326", f"Number of concurrent requests exceeded the limit of "
                                              f"{em.switches.concurrency_limit}.", {"Retry-After": "1"})
         em.counters["in_flight"] += 1
         em.counters["peak_in_flight"] = max(em.counters["peak_in_flight"], em.counters["in_flight"])
@@ -580,7 +454,7 @@ class DataverseApp:
             s, n = em.switches, em.counters["requests"]
             if s.fail_every and n % s.fail_every == 0:
                 em.counters["faults"] += 1
-                return _error(s.fail_status, "0x80040216", "An unexpected error occurred.")
+                return error_reply(s.fail_status, "0x80040216", "An unexpected error occurred.")
             if s.slow_ms:
                 await asyncio.sleep(s.slow_ms / 1000)
             target = path[len(API):] + (f"?{scope['query_string'].decode()}" if scope.get("query_string") else "")

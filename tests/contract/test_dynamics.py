@@ -382,6 +382,46 @@ def test_throttling_is_retried_after_retry_after(dest: DynamicsDestination, serv
     assert server.state()["counters"]["throttled"] >= 2
 
 
+class ThrottleOnePart(httpx.HTTPTransport):
+    """Answers the first write $batch as if Dataverse had throttled its first part (429 + Retry-After: 3)."""
+
+    done = False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if self.done or b"PATCH /api/data/v9.2/" not in request.content:
+            return response
+        self.done = True
+        body = response.read().replace(b"HTTP/1.1 204 No Content", b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3",
+                                       1)
+        return httpx.Response(response.status_code, headers=response.headers, content=body)
+
+
+def test_parts_throttled_inside_a_batch_are_sent_again(server: Server, dest: DynamicsDestination) -> None:
+    if not server.emulated:
+        pytest.skip("part-level throttling is simulated on the emulator's answers")
+    sleeps: list[float] = []
+    client = httpx.Client(base_url=f"{server.url}/api/data/v9.2/", transport=ThrottleOnePart(),
+                          headers={"Authorization": f"Bearer {server.token}"})
+    patched = DynamicsDestination(client, url=server.url, policy=RetryPolicy(sleep=sleeps.append, cap=300.0))
+    outcomes = upsert(patched, server, [contact(f"part{i}") for i in range(3)])
+    assert [o.action for o in outcomes] == ["create"] * 3 and sleeps == [3.0]
+    assert dest.count("contact", f"bw:{TAG}:patient:part") == 3
+
+
+def test_unsendable_values_are_rejected_before_sending(dest: DynamicsDestination, server: Server) -> None:
+    outcomes = upsert(dest, server, [contact("u1", nosuchcolumn="x"), contact("u2", parentcustomerid="not-an-id"),
+                                     contact("u3", numberofchildren="many"), contact("u4")])
+    assert [(o.action, o.code) for o in outcomes] == [("reject", "unknown_field"), ("reject", "bad_reference"),
+                                                      ("reject", "bad_value"), ("create", None)]
+    assert all("many" not in (o.error or "") and "not-an-id" not in (o.error or "") for o in outcomes)
+
+
+def test_a_table_without_the_key_says_how_to_make_it(dest: DynamicsDestination) -> None:
+    with pytest.raises(DestinationError, match="plan --apply"):
+        dest.upsert("task", [DestRecord(f"bw:{TAG}:task:1", {"subject": "Recall"})])
+
+
 def test_dropped_connection_after_commit_does_not_duplicate(dest: DynamicsDestination, server: Server) -> None:
     if not server.emulated:
         pytest.skip("connection drops are injected only in the emulator")
