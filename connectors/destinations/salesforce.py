@@ -349,9 +349,21 @@ class SalesforceDestination:
             outcomes += self._upsert_chunk(entity, chunk)
         return outcomes
 
+    def _insert_only(self, entity: str, chunk: Sequence[DestRecord]) -> list[DestRecord]:
+        """The chunk without insert-only values (CreatedDate with Set Audit Fields, §2.11) on records that exist."""
+        fields = self._fields(entity)
+        insert_only = {n for r in chunk for n in r.values
+                       if (fields.get(n) or {}).get("createable") and not (fields.get(n) or {}).get("updateable")}
+        if not insert_only:
+            return list(chunk)
+        existing = self.find(entity, [r.external_id for r in chunk])
+        return [DestRecord(r.external_id, {k: v for k, v in r.values.items() if k not in insert_only})
+                if r.external_id in existing else r for r in chunk]
+
     def _upsert_chunk(self, entity: str, chunk: Sequence[DestRecord]) -> list[Outcome]:
+        sent = self._insert_only(entity, chunk)
         payload = {"allOrNone": False,
-                   "records": [body(entity, {**r.values, EXTERNAL_ID_FIELD: r.external_id}) for r in chunk]}
+                   "records": [body(entity, {**r.values, EXTERNAL_ID_FIELD: r.external_id}) for r in sent]}
         response = self._request("PATCH", f"{self.base}/composite/sobjects/{entity}/{EXTERNAL_ID_FIELD}", json=payload)
         if response.status_code == 404:
             raise DestinationError(

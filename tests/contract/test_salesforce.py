@@ -224,14 +224,14 @@ def test_every_field_type_can_be_created_written_and_read(dest: SalesforceDestin
 def test_batch_at_the_cap_is_one_call_and_one_over_is_split(dest: SalesforceDestination, server: Server) -> None:
     sent: list[str] = []
     dest.client.event_hooks["request"] = [lambda r: sent.append(f"{r.method} {r.url.path}")]
+    path = f"PATCH {BASE}/composite/sobjects/Contact/{EXTERNAL_ID_FIELD}"
     try:
         at_cap = upsert(dest, server, [contact(f"cap{i}") for i in range(200)])
-        calls_at_cap = len(sent)
+        calls_at_cap = sent.count(path)
         over = upsert(dest, server, [contact(f"over{i}") for i in range(201)])
     finally:
         dest.client.event_hooks["request"] = []
     assert [o.action for o in at_cap] == ["create"] * 200 and [o.action for o in over] == ["create"] * 201
-    path = f"PATCH {BASE}/composite/sobjects/Contact/{EXTERNAL_ID_FIELD}"
     assert calls_at_cap == 1 and sent.count(path) == 3
 
 
@@ -346,11 +346,15 @@ def test_created_date_needs_set_audit_fields(dest: SalesforceDestination, server
         return
     server.switch(set_audit_fields=True)
     try:
+        assert not dest.describe().entity("Contact").field("CreatedDate").readonly  # describe shows the permission
         (kept,) = upsert(dest, server, [contact("audit", CreatedDate="2019-05-01T10:00:00.000+0000")])
+        (again,) = upsert(dest, server, [contact("audit", Title="Hygienist", CreatedDate="2020-01-01T00:00:00Z")])
     finally:
         server.switch(set_audit_fields=False)
-    stored = dest.read("Contact", [kept.destination_id], ["CreatedDate"])[kept.destination_id]
-    assert stored["CreatedDate"] == "2019-05-01T10:00:00.000+0000"
+        dest.describe()
+    assert (kept.action, again.action) == ("create", "update")  # insert-only values are left out of updates
+    stored = dest.read("Contact", [kept.destination_id], ["CreatedDate", "Title"])[kept.destination_id]
+    assert (stored["CreatedDate"], stored["Title"]) == ("2019-05-01T10:00:00.000+0000", "Hygienist")
 
 
 def test_injected_5xx_is_retried_without_duplicates(dest: SalesforceDestination, server: Server,
