@@ -274,6 +274,9 @@ class RecordStore:
     def _store(self, entity: str, record_id: str, data: dict[str, Any]) -> None:
         if entity in ("contact", "systemuser"):
             data["fullname"] = " ".join(p for p in (data.get("firstname"), data.get("lastname")) if p) or None
+        if entity == "annotation":
+            body = data.get("documentbody") or ""
+            data["filesize"] = len(body) * 3 // 4 - body[-2:].count("=") if body else None
         self._check_keys(entity, record_id, data)
         self.db.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (entity, record_id, json.dumps(data)))
 

@@ -71,7 +71,8 @@ _ACTIVITY_STATE = ((0, "Open"), (1, "Completed"), (2, "Canceled"), (3, "Schedule
 _ACTIVITY_STATUS = ((1, "Open"), (2, "Not Started"), (3, "In Progress"), (5, "Completed"), (6, "Canceled"))
 _ADDRESS = [col("address1_line1", max_length=250), col("address1_line2", max_length=250),
             col("address1_city", max_length=80), col("address1_stateorprovince", max_length=50),
-            col("address1_postalcode", max_length=20), col("address1_country", max_length=80)]
+            col("address1_postalcode", max_length=20), col("address1_country", max_length=80),
+            col("address1_line3", max_length=250), col("address1_county", max_length=50)]
 _REGARDING = ("contact", "account", "opportunity")
 
 
@@ -118,6 +119,14 @@ def seed_tables() -> list[dict[str, Any]]:
             col("emailaddress1", fmt="Email"), col("emailaddress2", fmt="Email"),
             col("telephone1", max_length=50, fmt="Phone"), col("telephone2", max_length=50, fmt="Phone"),
             col("mobilephone", max_length=50, fmt="Phone"), *[dict(c) for c in _ADDRESS],
+            col("emailaddress3", fmt="Email"), col("telephone3", max_length=50, fmt="Phone"),
+            col("fax", max_length=50, fmt="Phone"), col("pager", max_length=50, fmt="Phone"),
+            col("address1_telephone1", max_length=50, fmt="Phone"), col("address2_line1", max_length=250),
+            col("address2_city", max_length=80), col("address2_stateorprovince", max_length=50),
+            col("address2_postalcode", max_length=20), col("address2_country", max_length=80),
+            col("suffix", max_length=10), col("spousesname", max_length=100), col("governmentid", max_length=50),
+            col("employeeid", max_length=50), col("donotbulkemail", "Boolean"), col("donotphone", "Boolean"),
+            col("donotpostalmail", "Boolean"),
             col("birthdate", "DateTime", fmt="DateOnly"), col("gendercode", "Picklist", options=gender),
             col("familystatuscode", "Picklist", options=marital),
             col("preferredcontactmethodcode", "Picklist", options=method), col("donotemail", "Boolean"),
@@ -129,6 +138,10 @@ def seed_tables() -> list[dict[str, Any]]:
             col("name", max_length=160, required="ApplicationRequired"), col("accountnumber", max_length=20),
             col("emailaddress1", fmt="Email"), col("telephone1", max_length=50, fmt="Phone"),
             col("websiteurl", max_length=200, fmt="Url"), *[dict(c) for c in _ADDRESS],
+            col("fax", max_length=50, fmt="Phone"), col("customertypecode", "Picklist", options=(
+                (1, "Competitor"), (2, "Consultant"), (3, "Customer"), (4, "Investor"), (5, "Partner"),
+                (6, "Influencer"), (7, "Press"), (8, "Prospect"), (9, "Reseller"), (10, "Supplier"), (11, "Vendor"),
+                (12, "Other"))),
             col("numberofemployees", "Integer"), col("revenue", "Money"), col("description", "Memo"),
             col("primarycontactid", "Lookup", targets=("contact",)),
             col("parentaccountid", "Lookup", targets=("account",)),
@@ -137,6 +150,8 @@ def seed_tables() -> list[dict[str, Any]]:
             col("name", max_length=300, required="ApplicationRequired"), col("description", "Memo"),
             col("estimatedvalue", "Money"), col("estimatedclosedate", "DateTime", fmt="DateOnly"),
             col("closeprobability", "Integer"), col("stepname", max_length=200),
+            col("actualvalue", "Money"), col("actualclosedate", "DateTime", fmt="DateOnly"),
+            col("salesstage", "Picklist", options=((0, "Qualify"), (1, "Develop"), (2, "Propose"), (3, "Close"))),
             col("customerid", "Customer", targets=("account", "contact")),
             col("parentcontactid", "Lookup", targets=("contact",)),
             col("parentaccountid", "Lookup", targets=("account",)),
@@ -145,18 +160,23 @@ def seed_tables() -> list[dict[str, Any]]:
         _table("appointment", "appointments", "activityid", "subject", [
             col("subject", max_length=200), col("description", "Memo"), col("location", max_length=200),
             col("scheduledstart", "DateTime"), col("scheduledend", "DateTime"),
+            col("actualstart", "DateTime"), col("actualend", "DateTime"), col("category", max_length=250),
+            col("scheduleddurationminutes", "Integer"), col("isalldayevent", "Boolean"),
             col("prioritycode", "Picklist", options=priority),
             col("regardingobjectid", "Lookup", targets=_REGARDING),
         ], _system("appointment", "activityid", _ACTIVITY_STATE, _ACTIVITY_STATUS), display="Appointment",
             activity=True),
         _table("task", "tasks", "activityid", "subject", [
             col("subject", max_length=200), col("description", "Memo"), col("scheduledend", "DateTime"),
+            col("scheduledstart", "DateTime"), col("actualend", "DateTime"), col("category", max_length=250),
+            col("percentcomplete", "Integer"),
             col("prioritycode", "Picklist", options=priority),
             col("regardingobjectid", "Lookup", targets=_REGARDING),
         ], _system("task", "activityid", _ACTIVITY_STATE, _ACTIVITY_STATUS), display="Task", activity=True),
         _table("annotation", "annotations", "annotationid", "subject", [
             col("subject", max_length=500), col("notetext", "Memo", max_length=100000),
             col("filename", max_length=255), col("mimetype", max_length=256), col("isdocument", "Boolean"),
+            col("filesize", "Integer", create=False, update=False),
             col("documentbody", "Memo", max_length=1073741823),
             col("objectid", "Lookup", targets=("contact", "account", "opportunity", "appointment", "task")),
         ], _system("annotation", "annotationid", None, None), display="Note"),
@@ -164,6 +184,9 @@ def seed_tables() -> list[dict[str, Any]]:
             col("fullname", max_length=200, create=False, update=False), col("firstname", max_length=64),
             col("lastname", max_length=64, required="ApplicationRequired"),
             col("internalemailaddress", fmt="Email"), col("domainname", max_length=1024),
+            col("title", max_length=128), col("jobtitle", max_length=100), col("employeeid", max_length=100),
+            col("mobilephone", max_length=64, fmt="Phone"), col("address1_telephone1", max_length=64, fmt="Phone"),
+            col("isdisabled", "Boolean", create=False, update=False),
         ], _system("systemuser", "systemuserid", None, None, owned=False), display="User"),
     ]
 

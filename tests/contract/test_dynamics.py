@@ -354,8 +354,9 @@ def test_note_keeps_its_document(dest: DynamicsDestination, server: Server) -> N
             "objectid_contact@odata.bind": f"/contacts({patient.destination_id})"})
         assert note.status_code == 201
         server.created["annotation"].append(note.json()["annotationid"])
-    stored = dest.read("annotation", [note.json()["annotationid"]], ["documentbody", "objectid"])
+    stored = dest.read("annotation", [note.json()["annotationid"]], ["documentbody", "objectid", "filesize"])
     assert stored[note.json()["annotationid"]]["documentbody"] == document
+    assert stored[note.json()["annotationid"]]["filesize"] == len(b"%PDF-1.4 consent form")
     # plain id when contact is the lookup's first target (the emulator's order), else "contact:<id>"
     assert stored[note.json()["annotationid"]]["objectid"] in (patient.destination_id,
                                                                 f"contact:{patient.destination_id}")
