@@ -233,8 +233,15 @@ class SalesforceDestination:
         names = [n for n in DENTAL_OBJECTS if n in objects]
         names += sorted(n for n, o in objects.items() if o.get("custom") and n.endswith("__c"))
         self._described.clear()
-        return Schema(system="salesforce", entities=tuple(to_entity(self._describe(n)) for n in names),
-                      version=API_VERSION)
+        schema = Schema(system="salesforce", entities=tuple(to_entity(self._describe(n)) for n in names),
+                        version=API_VERSION)
+        if self.capabilities.preserves_created_at and schema.has("Contact") \
+                and schema.entity("Contact").field("CreatedDate").readonly:
+            raise ConfigError("bridgework.toml says set_audit_fields = true, but this org does not let the API user "
+                              "set CreatedDate.",
+                              hint='Enable "Set Audit Fields upon Record Creation" and grant it to the API user, or '
+                                   "remove set_audit_fields (original dates then go to custom fields).")
+        return schema
 
     def _object_id(self, entity: str) -> str | None:
         """The Tooling id (01I...) of a custom object."""

@@ -3,7 +3,8 @@
 Real org: set BRIDGEWORK_SALESFORCE_URL (instance URL) and BRIDGEWORK_SALESFORCE_TOKEN (an access token of
 a user who may create custom fields and permission sets; use a sandbox or a Developer org). The suite then
 writes only records whose external ids carry a unique test prefix, deletes them at the end (they go to the
-Recycle Bin), and removes the custom fields it created. Fault injection runs on the emulator only.
+Recycle Bin), and removes the custom fields it created. Fault injection runs on the emulator only. The
+API user must not hold "Set Audit Fields upon Record Creation" (the suite checks the refusal).
 """
 
 from __future__ import annotations
@@ -342,6 +343,10 @@ def test_created_date_needs_set_audit_fields(dest: SalesforceDestination, server
     (refused,) = upsert(dest, server, [contact("audit", CreatedDate="2019-05-01T10:00:00.000+0000")])
     assert refused.action == "reject" and refused.code == "read_only_field"
     assert not dest.capabilities.preserves_created_at
+    claims = SalesforceDestination(server.raw(), url=server.url, audit_fields=True)
+    with pytest.raises(ConfigError, match="set_audit_fields"):
+        claims.describe()
+    claims.close()
     if not server.emulated:
         return
     server.switch(set_audit_fields=True)
