@@ -303,3 +303,14 @@ def test_unknown_guid_patch_creates_and_delete_twice(api: httpx.Client) -> None:
     gone = api.get(f"contacts({chosen})")
     assert gone.status_code == 404 and gone.json()["error"]["message"] == f"contact With Id = {chosen} Does Not Exist"
     assert api.delete(f"contacts({chosen})").status_code == 404
+
+
+def test_combined_execution_time_limit(server: RunningServer, api: httpx.Client) -> None:
+    switch(server, execution_limit_ms=1, slow_ms=5)
+    try:
+        first, second = api.get("WhoAmI"), api.get("WhoAmI")
+    finally:
+        switch(server, execution_limit_ms=1_200_000, slow_ms=0)
+    assert first.status_code == 200 and second.status_code == 429
+    assert second.json()["error"]["code"] == "0x80072321" and int(second.headers["Retry-After"]) >= 1
+    assert api.get("WhoAmI").status_code == 200  # changing the limit starts a fresh window

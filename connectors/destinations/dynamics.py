@@ -7,7 +7,11 @@ is used only once the server reports it Active (§3.3). Upserts travel in `$batc
 parts (no change set) with `Prefer: odata.continue-on-error`, so one refused record never loses the others'
 results (§3.5); parts answered 429/5xx are sent again after the server's Retry-After.
 
-Choices and what the reference left open (checked with code/issue search where noted):
+Checked against Microsoft Learn (docs search): an alternate-key PATCH without conditions answers 204 on
+create and on update and never duplicates; a `$batch` holds at most 1000 requests and the URLs inside it
+may be 64 KB long, so the connector's `$filter` lookups (50 ids each) also travel inside `$batch`.
+
+Choices and what the reference left open:
 - max_batch 200 requests per `$batch`: the cap is 1000 (V), but a batch's whole execution time counts
   toward the 1,200 s per 5 minutes budget and Microsoft advises small batches (§3.5); 200 upserts keep one
   request far below the 2-minute request timeout and bound what a replay re-sends.

@@ -1,29 +1,44 @@
 """A local Dataverse (Dynamics 365 Sales) Web API v9.2: records, metadata, $batch, throttling, faults (reference §3).
 
-Behaviour follows reference/destinations.md §3 and its checklist §3.9. Choices where the reference
-is unsure (A) or only reported (R), each provable wrong by tests/contract/test_dynamics.py on a real org:
+Behaviour follows reference/destinations.md §3 and its checklist §3.9. Checked against Microsoft Learn
+(code/docs search): PATCH by alternate key without conditions answers 204 on create and on update, and
+with `If-Match: *` on a missing row 404 and nothing created ("Predict synchronization outcomes",
+synchronize-external-data-dataverse); `$batch` holds at most 1000 requests and URLs inside it may run
+to 64 KB (execute-batch-operations-using-web-api). Choices where the reference is unsure (A) or only
+reported (R), each provable wrong by tests/contract/test_dynamics.py on a real org:
 - Using an alternate key in a URL before it is Active (or one that does not exist) -> 400 `0x8006088a`
   "Bad Request - Error in query syntax." (R: the answer a user reported for PATCH by a not-yet-usable key,
-  davidyack/Xrm.Tools.CRMWebAPI#92).
+  davidyack/Xrm.Tools.CRMWebAPI#92). Key values holding `/` or `\\` fail in real URLs
+  (MicrosoftDocs/powerapps-docs#117); the emulator does not reproduce that.
 - A choice value outside the option set -> 400 `0x8004431a` "<column> value N is outside the valid range.
   Accepted Values: ..." (A). A SystemRequired column set to null -> 400 `0x80040203` "Attribute: <column>
   cannot be set to NULL" (A). ApplicationRequired is never enforced (V: the server leaves it to forms).
+- An empty string is stored as null (A: our understanding of the platform); the read-back diff must expect it.
 - `$batch` with more than `max_batch` (1000) requests -> 400 `0x8006088b` (A wording). Without
   `Prefer: odata.continue-on-error` the batch stops at the first failure and answers 400 with a multipart
   body holding only that failure (reference §3.5); with it, 200 and every part carries its own status.
 - PATCH with `Prefer: return=representation` answers 201 when it created and 200 when it updated (A).
 - Lookup columns are created only through `POST RelationshipDefinitions` (OneToManyRelationshipMetadata
   with a `Lookup`), as the real API requires; custom lookups navigate by their SchemaName (`bw_PlanId`).
-- `EntityDefinitions` honours `$select` but not `$filter` (the connector filters client side).
-- Activity parties (`appointment_activity_parties`) are not emulated.
+- A note's `documentbody` over `annotation_max_bytes` -> 400 `0x80043e09` "The attachment is either not a
+  valid type or is too large. ..." (A); `filesize` is computed.
+- `$count` is not capped at 5,000 here (the real service caps it); `EntityDefinitions` honours `$select`
+  but not `$filter` (the connector filters client side). Not emulated: activity parties
+  (`appointment_activity_parties`), the business unit table, burst allowances and Retry-After growing
+  while a client keeps calling.
+
+Service protection (per user, sliding window): request_limit requests -> 429 `0x80072322`; execution_limit_ms
+of combined execution time -> 429 `0x80072321`; more than concurrency_limit requests in flight -> 429
+`0x80072326` at once; all with Retry-After.
 
 Switches (keyword arguments of create_app, environment BRIDGEWORK_EMULATOR_<NAME>, or POST /_emulator/faults
-with a JSON object): seeded, throttle (per-user request window on/off), request_limit (6000),
-window_seconds (300), concurrency_limit (52), throttle_every / throttle_at (429 on every Nth / the Nth API
-call), retry_after (seconds sent with injected 429s), fail_every + fail_status (5xx on every Nth call),
-slow_ms, drop_every (every Nth write commits, then the connection drops), key_delay (seconds an alternate
-key stays Pending), max_batch (1000), annotation_max_bytes. GET /_emulator/state reports switches and
-counters; POST /_emulator/clock {"advance": seconds} moves the clock used for throttling and key builds.
+with a JSON object): seeded, throttle (service protection on/off), request_limit (6000),
+execution_limit_ms (1,200,000), window_seconds (300), concurrency_limit (52), throttle_every / throttle_at
+(429 on every Nth / the Nth API call), retry_after (seconds sent with injected 429s), fail_every +
+fail_status (5xx on every Nth call), slow_ms, drop_every (every Nth write commits, then the connection
+drops), key_delay (seconds an alternate key stays Pending), max_batch (1000), annotation_max_bytes.
+GET /_emulator/state reports switches and counters; POST /_emulator/clock {"advance": seconds} moves the
+clock used for throttling and key builds.
 """
 
 from __future__ import annotations
@@ -72,6 +87,7 @@ class Switches:
     request_limit: int = 6000
     window_seconds: float = 300.0
     concurrency_limit: int = 52
+    execution_limit_ms: int = 1_200_000
     throttle_every: int = 0
     throttle_at: int = 0
     retry_after: int = 2
@@ -131,6 +147,7 @@ class DataverseEmulator:
         self.counters = {"requests": 0, "writes": 0, "faults": 0, "throttled": 0, "dropped": 0, "batches": 0,
                          "in_flight": 0, "peak_in_flight": 0}
         self.window: deque[float] = deque()
+        self.spent: deque[tuple[float, float]] = deque()  # (when, milliseconds of execution) in the window
         self.base = "http://localhost"
 
     def clock(self) -> float:
@@ -142,8 +159,9 @@ class DataverseEmulator:
         if "seeded" in values:
             raise ValueError("seeded is a start-up option")
         self.switches.update(values)
-        if "request_limit" in values or "throttle" in values:
+        if {"request_limit", "execution_limit_ms", "throttle"} & set(values):
             self.window.clear()
+            self.spent.clear()
 
     def settle_keys(self, entity: str) -> None:
         """Move a table's Pending keys to Active (or Failed on duplicates) once key_delay has passed."""
@@ -185,8 +203,22 @@ class DataverseEmulator:
             wait = max(1, math.ceil(s.window_seconds - (now - self.window[0])))
             return error_reply(429, "0x80072322", f"Number of requests exceeded the limit of {s.request_limit} over time "
                                              f"window of {int(s.window_seconds)} seconds.", {"Retry-After": str(wait)})
+        while self.spent and now - self.spent[0][0] >= s.window_seconds:
+            self.spent.popleft()
+        if sum(ms for _, ms in self.spent) >= s.execution_limit_ms:
+            wait = max(1, math.ceil(s.window_seconds - (now - self.spent[0][0])))
+            return error_reply(429, "0x80072321", f"Combined execution time of incoming requests exceeded limit of "
+                                                  f"{s.execution_limit_ms:,} milliseconds over time window of "
+                                                  f"{int(s.window_seconds)} seconds. Decrease number of concurrent "
+                                                  "requests or reduce the duration of requests and try again later.",
+                               {"Retry-After": str(wait)})
         self.window.append(now)
         return None
+
+    def charge(self, milliseconds: float) -> None:
+        """Count one request's execution time toward the per-user window."""
+        if self.switches.throttle:
+            self.spent.append((self.clock(), milliseconds))
 
     # --- dispatch ---------------------------------------------------------------------------------
 
@@ -458,7 +490,9 @@ class DataverseApp:
             if s.slow_ms:
                 await asyncio.sleep(s.slow_ms / 1000)
             target = path[len(API):] + (f"?{scope['query_string'].decode()}" if scope.get("query_string") else "")
+            started = time.perf_counter()
             reply = self._run(scope["method"], target, headers, body)
+            em.charge((time.perf_counter() - started) * 1000 + s.slow_ms)
             if scope["method"] in _WRITES:
                 em.counters["writes"] += 1
                 if s.drop_every and em.counters["writes"] % s.drop_every == 0:
