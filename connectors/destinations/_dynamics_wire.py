@@ -198,9 +198,7 @@ def decode(column: dict[str, Any], value: Any) -> Any:
 
 
 def same(column: dict[str, Any], want: Any, have: Any) -> bool:
-    """True when a stored value equals what would be written (compared in wire form)."""
-    if column["AttributeType"] in LOOKUP_TYPES:
-        return str(want or "").lower() == str(have or "").lower()
+    """True when a stored column value equals what would be written (compared in wire form; not lookups)."""
     if want == "":
         want = None  # Dataverse stores an empty string as null
     try:

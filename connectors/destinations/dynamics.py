@@ -320,8 +320,7 @@ class DynamicsDestination:
     # --- records -------------------------------------------------------------------------------
 
     def _lookup_value(self, table: Table, column: dict[str, Any], value: Any) -> tuple[str, str]:
-        text = str(value)
-        target, _, guid = text.rpartition(":") if ":" in text else (column["Targets"][0], "", text)
+        target, guid = _target(column, value) or ("", "")
         nav = table.navs.get((column["LogicalName"], target))
         if not GUID.match(guid) or nav is None:
             raise BadValue("bad_reference", f"{table.name}.{column['LogicalName']} needs a record id "
@@ -409,9 +408,10 @@ class DynamicsDestination:
             column = table.columns[name]
             if not (column.get("IsValidForCreate") or column.get("IsValidForUpdate")):
                 continue
-            if column["AttributeType"] in LOOKUP_TYPES and value is None:
-                continue
-            if not same(column, value, have.get(name)):
+            if column["AttributeType"] in LOOKUP_TYPES:
+                if value is not None and _target(column, value) != _target(column, have.get(name)):
+                    return False
+            elif not same(column, value, have.get(name)):
                 return False
         return True
 
@@ -549,6 +549,14 @@ class DynamicsDestination:
     def close(self) -> None:
         """Release the HTTP client."""
         self.client.close()
+
+
+def _target(column: dict[str, Any], value: Any) -> tuple[str, str] | None:
+    """(table, id) a lookup value points at: `<id>` means the first target, `<table>:<id>` another one."""
+    if value is None:
+        return None
+    table, _, guid = str(value).rpartition(":")
+    return (table or (column["Targets"][0] if column["Targets"] else ""), guid.lower())
 
 
 def _safe_json(response: httpx.Response) -> Any:

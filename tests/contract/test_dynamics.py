@@ -321,9 +321,11 @@ def test_lookups_bind_by_guid_and_by_key(dest: DynamicsDestination, server: Serv
         nowhere = client.post("contacts", json={"lastname": TAG, "parentcustomerid_account@odata.bind":
                                                 f"/accounts({uuid.uuid4()})"})
         assert nowhere.status_code == 404
-    (member,) = upsert(dest, server, [contact("member2", parentcustomerid=f"account:{account.destination_id}")])
+    member_record = contact("member2", parentcustomerid=f"account:{account.destination_id}")
+    (member,) = upsert(dest, server, [member_record])
     stored = dest.read("contact", [member.destination_id], ["parentcustomerid"])[member.destination_id]
     assert stored["parentcustomerid"] == account.destination_id  # account is the first target: plain id
+    assert dest.upsert("contact", [member_record])[0].action == "unchanged"
 
 
 def test_conditional_upserts_and_known_guid(server: Server, dest: DynamicsDestination) -> None:
