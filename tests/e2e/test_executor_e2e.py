@@ -179,3 +179,27 @@ def test_kill_9_at_20_points_then_resume_equals_one_shot(tmp_path: Path, practic
     assert final.returncode == 0, final.stderr
     assert emu.content() == expected
     assert cli("reconcile", "-w", str(ws.root)).exit_code == 0
+
+
+def test_destination_edits_are_left_alone_unless_forced(tmp_path: Path, practice_db: Path, emulator: Any) -> None:
+    emu = emulator()
+    ws = make_workspace(tmp_path / "a", practice_db, emu.url)
+    assert cli("run", "-w", str(ws.root)).exit_code == 0
+    ledger = open_ledger(ws.ledger_path)
+    sid, dest_id = ledger.db.execute("SELECT source_id, dest_id FROM records WHERE map_id = 'patients' AND state = 'loaded' "
+                                     "ORDER BY CAST(source_id AS INTEGER) LIMIT 1").fetchone()
+    ledger.close()
+    time.sleep(1.1)  # Odoo's write_date has second precision
+    emu.rpc("res.partner", "write", [[int(dest_id)], {"name": "Edited by staff"}])
+    db = sqlite3.connect(ws.root.parent / "practice.db")
+    db.execute("UPDATE patient SET firstname = 'Changed' WHERE patid = ?", (int(sid),))
+    db.commit()
+    db.close()
+    report = json.loads(cli("delta", "-w", str(ws.root), "--json").output)
+    assert report["maps"]["patients"]["conflicts"] == 1 and report["maps"]["patients"]["updated"] == 0
+    assert emu.rpc("res.partner", "read", [[int(dest_id)]], {"fields": ["name"]})[0]["name"] == "Edited by staff"
+    preview = json.loads(cli("rollback", "-w", str(ws.root), "--dry-run", "--json").output)
+    assert preview["skipped_edited"] == {"patients": 1}
+    forced = json.loads(cli("delta", "-w", str(ws.root), "--force", "--json").output)
+    assert forced["maps"]["patients"]["updated"] == 1
+    assert emu.rpc("res.partner", "read", [[int(dest_id)]], {"fields": ["name"]})[0]["name"].startswith("Changed ")

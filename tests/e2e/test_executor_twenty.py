@@ -19,7 +19,9 @@ from executor.workspace import Workspace
 def twenty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningServer]:
     for name, value in LOCAL_CREDENTIALS.items():
         monkeypatch.setenv(name, value)
-    server = start_in_thread(create_app(tmp_path / "twenty.sqlite", throttle=False))
+    # 20% of calls answer 503 (seeded; a 429 makes the connector wait a whole minute window): retried, completes.
+    server = start_in_thread(create_app(tmp_path / "twenty.sqlite", throttle=False, fail_rate=0.2, fail_seed=3,
+                                        fail_status=503))
     yield server
     server.stop()
 
