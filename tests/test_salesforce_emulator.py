@@ -387,6 +387,46 @@ def test_fault_switches(api: httpx.Client, running: RunningServer) -> None:
     assert bad.status_code == 400
 
 
+def _job(api: httpx.Client, operation: str, csv_text: str) -> dict[str, Any]:
+    job = api.post("/jobs/ingest", json={"object": "Contact", "operation": operation, "contentType": "CSV",
+                                         "lineEnding": "LF"})
+    assert job.status_code == 200 and job.json()["state"] == "Open", job.text
+    upload = api.put(f"/jobs/ingest/{job.json()['id']}/batches", content=csv_text.encode(),
+                     headers={"Content-Type": "text/csv"})
+    assert upload.status_code == 201
+    closed = api.patch(f"/jobs/ingest/{job.json()['id']}", json={"state": "UploadComplete"}).json()
+    assert closed["state"] == "JobComplete"
+    return dict(closed)
+
+
+def test_bulk_ingest_jobs(api: httpx.Client, running: RunningServer) -> None:
+    httpx.post(f"{running.url}/_emulator/faults", json={"bulk_shuffle": True}).raise_for_status()
+    try:
+        job = _job(api, "insert", "LastName,Email\nBulk1,b1@example.com\n,nobody@example.com\nBulk3,b3@example.com\n")
+    finally:
+        httpx.post(f"{running.url}/_emulator/faults", json={"bulk_shuffle": False}).raise_for_status()
+    assert (job["numberRecordsProcessed"], job["numberRecordsFailed"]) == (3, 1)
+    late = api.put(f"/jobs/ingest/{job['id']}/batches", content=b"LastName\nLate\n", headers={"Content-Type": "text/csv"})
+    assert late.status_code == 409 and late.json()[0]["errorCode"] == "INVALIDJOBSTATE"
+    done = api.get(f"/jobs/ingest/{job['id']}/successfulResults/").text.splitlines()
+    assert done[0] == "sf__Id,sf__Created,LastName,Email"
+    assert [line.split(",")[2] for line in done[1:]] == ["Bulk3", "Bulk1"]  # not in upload order
+    failed = api.get(f"/jobs/ingest/{job['id']}/failedResults/").text.splitlines()
+    assert failed[0] == "sf__Id,sf__Error,LastName,Email" and "REQUIRED_FIELD_MISSING" in failed[1]
+    ids = [line.split(",")[0] for line in done[1:]]
+    refused = api.post("/jobs/ingest", json={"object": "Contact", "operation": "hardDelete"})
+    assert refused.status_code == 400 and refused.json()[0]["errorCode"] == "INVALIDJOB"
+    httpx.post(f"{running.url}/_emulator/faults", json={"bulk_hard_delete": True}).raise_for_status()
+    try:
+        gone = _job(api, "hardDelete", "Id\n" + "\n".join(ids) + "\n")
+    finally:
+        httpx.post(f"{running.url}/_emulator/faults", json={"bulk_hard_delete": False}).raise_for_status()
+    assert gone["numberRecordsFailed"] == 0
+    soql = f"SELECT Id FROM Contact WHERE Id IN ('{ids[0]}', '{ids[1]}')"
+    assert api.get("/queryAll", params={"q": soql}).json()["totalSize"] == 0  # not even in the Recycle Bin
+    assert api.delete(f"/jobs/ingest/{job['id']}").status_code == 204
+
+
 def test_edition_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRIDGEWORK_EMULATOR_EDITION", "Starter")
     server = start_in_thread(emulator.create_app(None, seeded=False))

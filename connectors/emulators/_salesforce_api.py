@@ -79,8 +79,9 @@ def _result(record_id: str | None, error: SalesforceError | None, created: bool 
     return out
 
 
-def routes(org: Org) -> list[Route]:
-    """Every API route, each wrapped so a SalesforceError becomes Salesforce's JSON array."""
+def routes(org: Org, extra: list[tuple[str, Handler, list[str]]]) -> list[Route]:
+    """Every API route (plus `extra` ones under the same base), each wrapped so a SalesforceError becomes
+    Salesforce's JSON array."""
     meta, records, db = org.meta, org.records, org.db
     base = f"/services/data/v{API_VERSION}"
 
@@ -399,7 +400,7 @@ def routes(org: Org) -> list[Route]:
         ("/tooling/query", tooling_query, ["GET"]),
     ]
     out = [Route("/services/data", versions, methods=["GET"]), Route("/services/data/", versions, methods=["GET"])]
-    for path, handler, methods in api:
+    for path, handler, methods in api + extra:
         wrapped = wrap(handler)
         out.append(Route(f"/services/data/v{{version}}{path}", wrapped, methods=methods))
         out.append(Route(f"/services/data/v{{version}}{path}/", wrapped, methods=methods))

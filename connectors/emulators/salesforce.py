@@ -32,13 +32,15 @@ we chose as follows (a real org can prove us wrong through tests/contract/test_s
 - Seeded org: the API user and three staff users (with emails), three Accounts, three Contacts and one
   Opportunity that bridgework must never touch (the contract suite checks their LastModifiedDate).
 - Tooling clash codes: `DUPLICATE_DEVELOPER_NAME` with `There is already a field named <Name> on <Object>.`
-- Bulk API 2.0 (§2.6) is not emulated: bridgework loads through Collections.
+- Bulk API 2.0 ingest (§2.6) runs jobs synchronously on close (_salesforce_bulk.py); bridgework loads through
+  Collections and uses Bulk only for hardDelete when the org allows it.
 
 Switches (keyword arguments of create_app, environment BRIDGEWORK_EMULATOR_<NAME>, or POST /_emulator/faults
 with a JSON object): seeded, edition (Enterprise), fls_auto_grant (False), set_audit_fields (False),
 daily_limit (100000), api_usage (requests counted so far), query_page_size (2000), fail_every (every Nth API
 request fails), fail_next (the next K fail), fail_status (500 | 503), concurrency_next (the next K get the
-ConcurrentPerOrgLongTxn 403), slow_ms, drop_every (every Nth write commits, then the connection drops).
+ConcurrentPerOrgLongTxn 403), slow_ms, drop_every (every Nth write commits, then the connection drops),
+bulk_hard_delete (the "Bulk API Hard Delete" permission, False), bulk_shuffle (Bulk results in reverse order).
 POST /_emulator/faults {"revoke_sessions": true} expires every token the token endpoint issued (each call
 issues a new one; the fixed LOCAL_TOKEN never expires). GET /_emulator/state reports switches, counters and
 record counts.
@@ -67,6 +69,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from connectors.destinations._salesforce_shape import EDITIONS
 from connectors.emulators._salesforce_api import json_response, routes, transaction
+from connectors.emulators._salesforce_bulk import BulkJobs, bulk_handlers
 from connectors.emulators._salesforce_ids import IdMint
 from connectors.emulators._salesforce_records import SEED_TIME, RecordStore
 from connectors.emulators._salesforce_schema import MetadataStore
@@ -106,6 +109,8 @@ class Switches:
     concurrency_next: int = 0
     slow_ms: int = 0
     drop_every: int = 0
+    bulk_hard_delete: bool = False
+    bulk_shuffle: bool = False
 
     def update(self, values: dict[str, Any]) -> None:
         """Set switches from keyword arguments, environment strings or JSON, converting types."""
@@ -154,6 +159,9 @@ class SalesforceEmulator:
                                   auto_grant=lambda: self.switches.fls_auto_grant,
                                   audit_fields=lambda: self.switches.set_audit_fields)
         self.records = RecordStore(self.db, self.meta, self.mint, lambda: datetime.now(timezone.utc))
+        self.jobs = BulkJobs(self.db, self.meta, self.records, self.mint,
+                             hard_delete_allowed=lambda: self.switches.bulk_hard_delete,
+                             shuffle=lambda: self.switches.bulk_shuffle)
         self.cursors: dict[str, list[dict[str, Any]]] = {}
         self.counters = {"requests": 0, "writes": 0, "faults": 0, "dropped": 0, "refused_quota": 0, "sessions": 0}
         self.sessions: set[str] = set()
@@ -346,7 +354,7 @@ def create_app(state_path: Path | None = None, **switches: Any) -> Any:
     settings.update(_env_switches())
     settings.update(switches)
     emulator = SalesforceEmulator(state_path, settings)
-    app = Starlette(routes=_oauth_routes(emulator) + routes(emulator))
+    app = Starlette(routes=_oauth_routes(emulator) + routes(emulator, bulk_handlers(emulator.jobs)))
     app.state.emulator = emulator
     gate = Gate(app, emulator)
     gate.state = app.state  # type: ignore[attr-defined]
