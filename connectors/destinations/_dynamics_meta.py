@@ -45,6 +45,7 @@ class Table:
     metadata_id: str
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)
     navs: dict[tuple[str, str], str] = field(default_factory=dict)
+    relationships: dict[str, str] = field(default_factory=dict)  # lookup column -> relationship SchemaName
     keys: list[dict[str, Any]] = field(default_factory=list)
 
     def key_on(self, column: str) -> dict[str, Any] | None:
@@ -79,7 +80,7 @@ def table_paths(name: str) -> list[str]:
         f"{cast}StateAttributeMetadata{options}",
         f"{cast}StatusAttributeMetadata{options}",
         f"{cast}LookupAttributeMetadata?$select=LogicalName,Targets",
-        f"{base}/ManyToOneRelationships?$select=ReferencingAttribute,ReferencedEntity,"
+        f"{base}/ManyToOneRelationships?$select=SchemaName,ReferencingAttribute,ReferencedEntity,"
         "ReferencingEntityNavigationPropertyName",
         f"{base}/Keys?$select=SchemaName,LogicalName,KeyAttributes,EntityKeyIndexStatus,MetadataId",
     ]
@@ -117,6 +118,7 @@ def build_table(row: dict[str, Any], answers: list[Answer]) -> Table:
             table.columns[a["LogicalName"]]["Targets"] = list(a.get("Targets") or [])
     for r in navs:
         table.navs[(r["ReferencingAttribute"], r["ReferencedEntity"])] = r["ReferencingEntityNavigationPropertyName"]
+        table.relationships.setdefault(r["ReferencingAttribute"], r.get("SchemaName") or "")
     table.keys = keys
     return table
 

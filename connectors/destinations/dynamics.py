@@ -301,9 +301,8 @@ class DynamicsDestination:
         for key in [k for k in table.keys if change.name in (k.get("KeyAttributes") or [])]:
             self._gone(self._request("DELETE", f"EntityDefinitions(LogicalName='{table.name}')/Keys"
                                                f"({key['MetadataId']})"), change.key)
-        if column["AttributeType"] in LOOKUP_TYPES:
-            target = column["Targets"][0] if column["Targets"] else ""
-            name = f"{change.name}_{change.entity}_{target}"[:100]
+        if column["AttributeType"] in LOOKUP_TYPES:  # a lookup goes with its relationship
+            name = table.relationships.get(change.name, "")
             self._gone(self._request("DELETE", f"RelationshipDefinitions(SchemaName='{name}')"), change.key)
         else:
             self._gone(self._request("DELETE", f"EntityDefinitions(LogicalName='{table.name}')/Attributes"

@@ -192,8 +192,8 @@ class DataverseEmulator:
         """A 429 when this call breaks a service-protection limit or a fault switch asks for one."""
         s, n = self.switches, self.counters["requests"]
         if (s.throttle_every and n % s.throttle_every == 0) or (s.throttle_at and n == s.throttle_at):
-            return error_reply(429, "0x80072322", "Number of requests exceeded the limit of 6000 over time window of "
-                                             "300 seconds.", {"Retry-After": str(s.retry_after)})
+            return error_reply(429, "0x80072322", "Number of requests exceeded the limit of 6000 over time window "
+                                                  "of 300 seconds.", {"Retry-After": str(s.retry_after)})
         if not s.throttle:
             return None
         now = self.clock()
@@ -201,8 +201,9 @@ class DataverseEmulator:
             self.window.popleft()
         if len(self.window) >= s.request_limit:
             wait = max(1, math.ceil(s.window_seconds - (now - self.window[0])))
-            return error_reply(429, "0x80072322", f"Number of requests exceeded the limit of {s.request_limit} over time "
-                                             f"window of {int(s.window_seconds)} seconds.", {"Retry-After": str(wait)})
+            return error_reply(429, "0x80072322", f"Number of requests exceeded the limit of {s.request_limit} over "
+                                                  f"time window of {int(s.window_seconds)} seconds.",
+                               {"Retry-After": str(wait)})
         while self.spent and now - self.spent[0][0] >= s.window_seconds:
             self.spent.popleft()
         if sum(ms for _, ms in self.spent) >= s.execution_limit_ms:
@@ -235,7 +236,7 @@ class DataverseEmulator:
                 path = self._content_path(path, resolver)
             if path == "WhoAmI" and method == "GET":
                 return json_reply(200, {"UserId": self.records.user_id, "BusinessUnitId": self.records.user_id,
-                                   "OrganizationId": self.records.user_id})
+                                        "OrganizationId": self.records.user_id})
             if path.startswith("EntityDefinitions") or path.startswith("RelationshipDefinitions"):
                 return metadata_reply(self, method, path, query, self._body(body) if method == "POST" else {})
             return self._records(method, path, query, headers, body, resolver)
@@ -335,7 +336,7 @@ class DataverseEmulator:
         if representation:
             data = self.records.row(entity, record_id) or {}
             return json_reply(status, self.records.out(entity, data, select, annotate),
-                         {**location, "Preference-Applied": "return=representation"})
+                              {**location, "Preference-Applied": "return=representation"})
         return Reply(204, {"OData-Version": "4.0", **location})
 
     def _list(self, entity: str, entity_set: str, query: dict[str, str], headers: dict[str, str],
@@ -395,6 +396,8 @@ class DataverseEmulator:
 
     def _run_part(self, part: Part, resolver: Resolver | None) -> Reply:
         target = part.url.split(API, 1)[1] if API in part.url else part.url.lstrip("/")
+        if target.startswith("$batch"):
+            return error_reply(400, "0x8006088a", "A batch request cannot contain another batch request.")
         self.db.execute("SAVEPOINT part")
         reply = self.dispatch(part.method, target, part.headers, part.body, resolver)
         if reply.status >= 400:
@@ -475,7 +478,7 @@ class DataverseApp:
         if em.counters["in_flight"] >= em.switches.concurrency_limit:
             em.counters["throttled"] += 1
             return error_reply(429, "0x80072326", f"Number of concurrent requests exceeded the limit of "
-                                             f"{em.switches.concurrency_limit}.", {"Retry-After": "1"})
+                                                  f"{em.switches.concurrency_limit}.", {"Retry-After": "1"})
         em.counters["in_flight"] += 1
         em.counters["peak_in_flight"] = max(em.counters["peak_in_flight"], em.counters["in_flight"])
         try:
