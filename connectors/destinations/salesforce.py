@@ -34,8 +34,9 @@ deploying admin. Still open (reference §5.2): 200 vs 204 on upsert-update (we r
 either works), and whether recycled records keep their unique values.
 
 Delete sends records to the Recycle Bin (IsDeleted, kept about 15 days, still visible to queryAll):
-a rollback leaves them there. Permanent removal needs Bulk API `hardDelete` and the "Bulk API Hard
-Delete" permission, which this connector does not use (capabilities.hard_delete is False). Removing
+by default a rollback leaves them there (capabilities.hard_delete False). With `hard_delete = true`
+in bridgework.toml (the API user holds "Bulk API Hard Delete") deletes go through a Bulk API 2.0
+`hardDelete` job instead and are permanent; records already in the Recycle Bin stay there. Removing
 a custom field moves it to Setup's Deleted Fields, where it still counts against the edition's
 limit until erased.
 """
@@ -50,6 +51,7 @@ from typing import Any
 import httpx
 
 from connectors.base import MODIFIED_AT, Action, Capabilities, DestRecord, Outcome, Record
+from connectors.destinations._salesforce_bulk import hard_delete
 from connectors.destinations._salesforce_shape import (
     DENTAL_OBJECTS,
     EDITIONS,
@@ -80,8 +82,9 @@ _SKIPPED_TYPES = frozenset({"base64", "address", "location"})
 _GONE = frozenset({"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"})
 
 
-def capabilities_for(edition: str = "Enterprise", audit_fields: bool = False) -> Capabilities:
-    """The limits of an org of `edition`; created dates survive only with Set Audit Fields (§2.11)."""
+def capabilities_for(edition: str = "Enterprise", audit_fields: bool = False, hard_delete: bool = False) -> Capabilities:
+    """The limits of an org of `edition`; created dates survive only with Set Audit Fields (§2.11), deletes are
+    permanent only with Bulk API Hard Delete (§2.9)."""
     fields, objects = EDITIONS[edition]
     return Capabilities(
         max_batch=MAX_BATCH,
@@ -89,7 +92,7 @@ def capabilities_for(edition: str = "Enterprise", audit_fields: bool = False) ->
         window_seconds=86_400.0,
         upsert_by_external_id=True,
         external_id_field=EXTERNAL_ID_FIELD,
-        hard_delete=False,  # §2.9: DELETE goes to the Recycle Bin
+        hard_delete=hard_delete,  # §2.9: otherwise DELETE goes to the Recycle Bin
         preserves_created_at=audit_fields,
         max_custom_objects=objects,
         max_custom_fields_per_object=fields,
@@ -131,13 +134,13 @@ class SalesforceDestination:
     name = "salesforce"
 
     def __init__(self, client: httpx.Client, *, url: str, policy: RetryPolicy | None = None,
-                 edition: str = "Enterprise", audit_fields: bool = False,
+                 edition: str = "Enterprise", audit_fields: bool = False, hard_delete: bool = False,
                  renew: Callable[[], str] | None = None) -> None:
         self.client = client
         self.renew = renew
         self.url = url
         self.policy = policy or RetryPolicy()
-        self.capabilities = capabilities_for(edition, audit_fields)
+        self.capabilities = capabilities_for(edition, audit_fields, hard_delete)
         self.base = f"/services/data/{API_VERSION}"
         self.api_usage: str | None = None
         self._described: dict[str, dict[str, Any]] = {}
@@ -454,29 +457,38 @@ class SalesforceDestination:
         return int(self._ok(response, f"counting {entity}")["totalSize"])
 
     def delete(self, entity: str, ids: Sequence[str]) -> list[Outcome]:
-        """Collections delete, 200 per call: records go to the Recycle Bin; already-gone ids count as deleted."""
+        """Collections delete, 200 per call, to the Recycle Bin; with hard_delete a Bulk hardDelete job instead.
+
+        Already-gone ids count as deleted (details already_absent)."""
         has_external = EXTERNAL_ID_FIELD in self._fields(entity)
+        names = ["Id", EXTERNAL_ID_FIELD] if has_external else ["Id"]
         outcomes: list[Outcome] = []
         for chunk in _chunks(list(ids), MAX_BATCH):
-            names = ["Id", EXTERNAL_ID_FIELD] if has_external else ["Id"]
             stored = {str(r["Id"]): str(r.get(EXTERNAL_ID_FIELD) or "") for r in self._retrieve(entity, chunk, names)}
-            response = self._request("DELETE", f"{self.base}/composite/sobjects",
-                                     params={"ids": ",".join(chunk), "allOrNone": "false"})
-            results = self._ok(response, f"deleting {entity}")
-            if not isinstance(results, list) or len(results) != len(chunk):
-                raise DestinationError(f"Salesforce answered a delete of {len(chunk)} {entity} records with a "
-                                       "different number of results.", hint="Run the same command again.")
-            for destination_id, result in zip(chunk, results):
+            for destination_id, errors in zip(chunk, self._remove(entity, chunk)):
                 external = stored.get(destination_id, "")
-                errors = result.get("errors") or []
-                if result.get("success"):
+                if not errors:
                     outcomes.append(Outcome(external, destination_id, "delete"))
-                elif errors and errors[0].get("statusCode") in _GONE:
+                elif errors[0].get("statusCode") in _GONE:
                     outcomes.append(Outcome(external, destination_id, "delete", details={"already_absent": True}))
                 else:
                     code, message, details = reject(entity, errors)
                     outcomes.append(Outcome(external, destination_id, "reject", message, code, details))
         return outcomes
+
+    def _remove(self, entity: str, chunk: Sequence[str]) -> list[list[dict[str, Any]]]:
+        """The errors of each id's delete, in order (empty: deleted)."""
+        if self.capabilities.hard_delete:
+            codes = hard_delete(self._request, self.base, entity, chunk, self.policy.sleep)
+            return [[] if codes.get(i, "NOT_FOUND") is None else [{"statusCode": codes.get(i, "NOT_FOUND")}]
+                    for i in chunk]
+        response = self._request("DELETE", f"{self.base}/composite/sobjects",
+                                 params={"ids": ",".join(chunk), "allOrNone": "false"})
+        results = self._ok(response, f"deleting {entity}")
+        if not isinstance(results, list) or len(results) != len(chunk):
+            raise DestinationError(f"Salesforce answered a delete of {len(chunk)} {entity} records with a different "
+                                   "number of results.", hint="Run the same command again.")
+        return [[] if r.get("success") else list(r.get("errors") or [{}]) for r in results]
 
     def close(self) -> None:
         """Release the HTTP client."""
@@ -503,7 +515,7 @@ def _token_by_client_credentials(url: str, client_id: str, client_secret: str) -
 
 
 def from_settings(options: Mapping[str, Any], root: Path) -> SalesforceDestination:
-    """A SalesforceDestination for the [destination] table: url (instance), edition, set_audit_fields."""
+    """A SalesforceDestination for the [destination] table: url (instance), edition, set_audit_fields, hard_delete."""
     url = str(options.get("url") or "").rstrip("/")
     if not url:
         raise ConfigError("The Salesforce destination has no url.",
@@ -525,5 +537,6 @@ def from_settings(options: Mapping[str, Any], root: Path) -> SalesforceDestinati
         token = require_secret(TOKEN_ENV, "Salesforce access token")
     client = make_client(url, headers={"Authorization": f"Bearer {token}"})
     return SalesforceDestination(client, url=url, edition=edition, renew=renew,
-                                 audit_fields=bool(options.get("set_audit_fields", False)))
+                                 audit_fields=bool(options.get("set_audit_fields", False)),
+                                 hard_delete=bool(options.get("hard_delete", False)))
 

@@ -301,6 +301,33 @@ def test_delete_goes_to_the_recycle_bin(dest: SalesforceDestination, server: Ser
     assert again.action == "delete" and again.details == {"already_absent": True}
 
 
+def test_hard_delete_through_bulk_when_the_org_allows_it(dest: SalesforceDestination, server: Server,
+                                                         sleeps: list[float]) -> None:
+    if not server.emulated and not os.environ.get("BRIDGEWORK_SALESFORCE_HARD_DELETE"):
+        pytest.skip("set BRIDGEWORK_SALESFORCE_HARD_DELETE=1 when the API user holds Bulk API Hard Delete")
+    hard = SalesforceDestination(server.raw(), url=server.url, policy=RetryPolicy(sleep=sleeps.append),
+                                 hard_delete=True)
+    made = upsert(dest, server, [contact(f"hard{i}") for i in range(3)])
+    ids = [o.destination_id for o in made]
+    dest.delete("Contact", ids[2:])  # already in the Recycle Bin: hardDelete leaves it there
+    if server.emulated:
+        with pytest.raises(DestinationError, match="Bulk API Hard Delete"):
+            hard.delete("Contact", ids[:1])
+        server.switch(bulk_hard_delete=True, bulk_shuffle=True)
+    try:
+        outcomes = hard.delete("Contact", ids)
+    finally:
+        if server.emulated:
+            server.switch(bulk_hard_delete=False, bulk_shuffle=False)
+        hard.close()
+    assert [(o.destination_id, o.action, o.details) for o in outcomes] == [
+        (ids[0], "delete", {}), (ids[1], "delete", {}), (ids[2], "delete", {"already_absent": True})]
+    assert [o.external_id for o in outcomes[:2]] == [f"{PREFIX}patient:hard0", f"{PREFIX}patient:hard1"]
+    quoted_ids = ", ".join(f"'{i}'" for i in ids)
+    left = server.soql(f"SELECT Id FROM Contact WHERE Id IN ({quoted_ids})", all_rows=True)["records"]
+    assert [r["Id"] for r in left] == [ids[2]]
+
+
 def test_too_long_text_is_a_loud_rejection_and_isolated(dest: SalesforceDestination, server: Server) -> None:
     records = [contact(f"iso{i}") for i in range(3)]
     records[1] = contact("iso1", LastName="Z" * 81)
