@@ -14,6 +14,7 @@ AREAS: dict[str, str] = {
     "dynamics": "evals.bench.dynamics",
     "sources": "evals.bench.sources",
     "executor": "evals.bench.executor",
+    "proposer": "evals.bench.proposer",
 }
 
 
