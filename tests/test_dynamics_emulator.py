@@ -277,13 +277,17 @@ def test_dropped_connection_commits_first(server: RunningServer, api: httpx.Clie
 def test_switches_from_environment_and_state_survives_restart(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BRIDGEWORK_EMULATOR_MAX_BATCH", "5")
-    first = start_in_thread(create_app(tmp_path / "d.sqlite", key_delay=0))
+    first = start_in_thread(create_app(tmp_path / "d.sqlite", key_delay=0, publisher_prefix="dent_"))
     headers = {"Authorization": f"Bearer {TOKEN}"}
     try:
         state = httpx.get(f"{first.url}/_emulator/state").json()
         assert state["switches"]["max_batch"] == 5 and state["switches"]["key_delay"] == 0
         assert httpx.post(f"{first.url}{API}contacts", json={"lastname": "Kept"}, headers=headers).status_code == 204
         assert httpx.post(f"{first.url}/_emulator/faults", json={"nope": 1}).status_code == 400
+        column = {"@odata.type": "Microsoft.Dynamics.CRM.StringAttributeMetadata", "MaxLength": 20}
+        url = f"{first.url}{API}EntityDefinitions(LogicalName='contact')/Attributes"
+        assert httpx.post(url, json={**column, "SchemaName": "bw_chart"}, headers=headers).status_code == 400
+        assert httpx.post(url, json={**column, "SchemaName": "dent_chart"}, headers=headers).status_code == 204
     finally:
         first.stop()
     second = start_in_thread(create_app(tmp_path / "d.sqlite"))

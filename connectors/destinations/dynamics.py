@@ -126,13 +126,16 @@ class DynamicsDestination:
     capabilities = CAPABILITIES
 
     def __init__(self, client: httpx.Client, *, url: str, policy: RetryPolicy | None = None,
-                 pacer: Pacer | None = None, prefix: str = DEFAULT_PREFIX, key_wait: float = 600.0) -> None:
+                 pacer: Pacer | None = None, prefix: str = DEFAULT_PREFIX, solution: str | None = None,
+                 key_wait: float = 600.0) -> None:
         self.client = client
         self.url = url
         self.policy = policy or RetryPolicy(cap=300.0)
         self.pacer = pacer
         self.prefix = prefix
         self.key_wait = key_wait
+        # new columns, tables and keys go into this solution, whose publisher owns the prefix (§3.3)
+        self.solution = {"MSCRM.SolutionUniqueName": solution} if solution else {}
         self._rows: dict[str, dict[str, Any]] | None = None
         self._tables: dict[str, Table] = {}
 
@@ -225,7 +228,8 @@ class DynamicsDestination:
         if change.kind == "object":
             row = self._table_rows(refresh=True).get(change.entity)
             if row is None:
-                self._created(self._request("POST", "EntityDefinitions", json=table_body(change, self.prefix)),
+                self._created(self._request("POST", "EntityDefinitions", json=table_body(change, self.prefix),
+                                            headers=self.solution),
                               f"the custom table {change.entity}")
                 row = self._table_rows(refresh=True)[change.entity]
             return str(row.get("MetadataId") or change.entity)
@@ -234,10 +238,11 @@ class DynamicsDestination:
             what = f"the custom column {change.entity}.{change.name}"
             if change.type == "reference" and change.reference:
                 body = lookup_body(change, self._table(change.reference))
-                self._created(self._request("POST", "RelationshipDefinitions", json=body), what)
+                self._created(self._request("POST", "RelationshipDefinitions", json=body, headers=self.solution),
+                              what)
             else:
                 self._created(self._request("POST", f"EntityDefinitions(LogicalName='{change.entity}')/Attributes",
-                                            json=column_body(change)), what)
+                                            json=column_body(change), headers=self.solution), what)
             table = self._table(change.entity, refresh=True)
         if change.unique or change.external_id:
             self._ensure_key(table, change.name)
@@ -247,7 +252,9 @@ class DynamicsDestination:
     def _created(self, response: httpx.Response, what: str) -> None:
         if response.status_code >= 400:
             code, message = Answer(response.status_code, {}, _safe_json(response)).error
-            prefix_hint = " It must start with the publisher prefix." if "prefix" in message.lower() else ""
+            prefix_hint = (f" It must start with the publisher prefix ({self.prefix}); set solution under "
+                           "[destination] to a solution whose publisher owns that prefix."
+                           if "prefix" in message.lower() else "")
             raise DestinationError(f"Dataverse refused {what} ({code or 'no code'}, HTTP {response.status_code}).",
                                    hint=f"Check the name (bridgework plan shows it).{prefix_hint} The application "
                                         "user needs the System Customizer role.")
@@ -257,7 +264,7 @@ class DynamicsDestination:
         key = table.key_on(column)
         base = f"EntityDefinitions(LogicalName='{table.name}')/Keys"
         if key is None:
-            self._created(self._request("POST", base, json={
+            self._created(self._request("POST", base, headers=self.solution, json={
                 "SchemaName": f"{column}_key", "KeyAttributes": [column],
                 "DisplayName": {"LocalizedLabels": [{"Label": f"{column} key", "LanguageCode": 1033}]}}),
                 f"the alternate key on {table.name}.{column}")
@@ -586,7 +593,8 @@ def make_dynamics_client(url: str, token: str) -> httpx.Client:
 
 
 def from_settings(options: Mapping[str, Any], root: Path) -> DynamicsDestination:
-    """A DynamicsDestination for the [destination] table: url (the org URL), optional prefix (default bw_)."""
+    """A DynamicsDestination for the [destination] table: url (the org URL), optional prefix (default bw_)
+    and solution (unique name of the solution new columns go into; its publisher must own the prefix)."""
     url = str(options.get("url") or "")
     if not url:
         raise ConfigError("The Dynamics destination has no url.",
@@ -594,4 +602,5 @@ def from_settings(options: Mapping[str, Any], root: Path) -> DynamicsDestination
                                'https://<org>.crm.dynamics.com ("local" rehearses against the emulator).')
     token = require_secret(TOKEN_ENV, "Dataverse access token")
     return DynamicsDestination(make_dynamics_client(url, token), url=org_url(url),
-                               prefix=str(options.get("prefix") or DEFAULT_PREFIX))
+                               prefix=str(options.get("prefix") or DEFAULT_PREFIX),
+                               solution=str(options["solution"]) if options.get("solution") else None)

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-PUBLISHER_PREFIX = "bw_"
+DEFAULT_PREFIX = "bw_"
 LANGUAGE = 1033
 
 # AttributeType -> (@odata.type suffix, AttributeTypeName)
@@ -212,9 +212,10 @@ class MetaError(Exception):
 class MetadataStore:
     """Table definitions kept as one JSON document per table in SQLite."""
 
-    def __init__(self, db: sqlite3.Connection, clock: Callable[[], float]) -> None:
+    def __init__(self, db: sqlite3.Connection, clock: Callable[[], float], prefix: str = DEFAULT_PREFIX) -> None:
         self.db = db
         self.clock = clock
+        self.prefix = prefix.lower()
         db.execute("CREATE TABLE IF NOT EXISTS metadata (entity TEXT PRIMARY KEY, body TEXT NOT NULL)")
         rows = db.execute("SELECT body FROM metadata").fetchall()
         self.tables: dict[str, dict[str, Any]] = {}
@@ -254,14 +255,14 @@ class MetadataStore:
 
     # --- creating ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _check_schema_name(schema_name: Any) -> str:
-        if not isinstance(schema_name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,49}", schema_name):
-            raise MetaError(400, "0x80044363", "Invalid schema name: it must start with a letter and hold only "
-                                               "letters, digits and underscores.")
-        if not schema_name.lower().startswith(PUBLISHER_PREFIX):
-            raise MetaError(400, "0x80048403", f"The SchemaName {schema_name} does not start with the publisher "
-                                               f"customization prefix '{PUBLISHER_PREFIX}'.")
+    def _check_schema_name(self, schema_name: Any, longest: int = 50) -> str:
+        if not isinstance(schema_name, str) or not re.fullmatch(rf"[A-Za-z][A-Za-z0-9_]{{0,{longest - 1}}}", schema_name):
+            raise MetaError(400, "0x80044363", f"Invalid schema name: it must start with a letter, hold only "
+                                               f"letters, digits and underscores, and be at most {longest} long.")
+        if not schema_name.lower().startswith(self.prefix):
+            # A: wording unconfirmed; the real check is against the prefix of the solution's publisher
+            raise MetaError(400, "0x80048403", f"The schema name {schema_name} is not in the valid customization "
+                                               f"prefixes list (publisher prefix '{self.prefix}').")
         return schema_name
 
     def attribute_from_body(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -325,7 +326,7 @@ class MetadataStore:
         self.table(referenced)
         lookup = body.get("Lookup") or {}
         schema_name = self._check_schema_name(lookup.get("SchemaName"))
-        self._check_schema_name(body.get("SchemaName"))
+        self._check_schema_name(body.get("SchemaName"), longest=100)
         column = col(schema_name.lower(), "Lookup", targets=(referenced,), custom=True, schema_name=schema_name,
                      required=(lookup.get("RequiredLevel") or {}).get("Value", "None"))
         column["RelationshipSchemaName"] = body["SchemaName"]

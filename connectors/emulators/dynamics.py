@@ -32,7 +32,7 @@ of combined execution time -> 429 `0x80072321`; more than concurrency_limit requ
 `0x80072326` at once; all with Retry-After.
 
 Switches (keyword arguments of create_app, environment BRIDGEWORK_EMULATOR_<NAME>, or POST /_emulator/faults
-with a JSON object): seeded, throttle (service protection on/off), request_limit (6000),
+with a JSON object): seeded, publisher_prefix ("bw_"; both start-up only), throttle (service protection on/off), request_limit (6000),
 execution_limit_ms (1,200,000), window_seconds (300), concurrency_limit (52), throttle_every / throttle_at
 (429 on every Nth / the Nth API call), retry_after (seconds sent with injected 429s), fail_every +
 fail_status (5xx on every Nth call), slow_ms, drop_every (every Nth write commits, then the connection
@@ -83,6 +83,7 @@ class Switches:
     """Deterministic behaviour and fault switches."""
 
     seeded: bool = True
+    publisher_prefix: str = "bw_"
     throttle: bool = True
     request_limit: int = 6000
     window_seconds: float = 300.0
@@ -137,7 +138,7 @@ class DataverseEmulator:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.clock_offset = 0.0
         self.db.execute("BEGIN")
-        self.meta = MetadataStore(self.db, self.clock)
+        self.meta = MetadataStore(self.db, self.clock, switches.publisher_prefix)
         self.records = RecordStore(self.db, self.meta, self.settle_keys)
         if switches.seeded:
             self.records.seed()
@@ -156,8 +157,8 @@ class DataverseEmulator:
 
     def set_switches(self, values: dict[str, Any]) -> None:
         """Change switches at run time (seeded only at start-up)."""
-        if "seeded" in values:
-            raise ValueError("seeded is a start-up option")
+        if "seeded" in values or "publisher_prefix" in values:
+            raise ValueError("seeded and publisher_prefix are start-up options")
         self.switches.update(values)
         if {"request_limit", "execution_limit_ms", "throttle"} & set(values):
             self.window.clear()

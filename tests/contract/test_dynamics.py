@@ -1,7 +1,8 @@
 """Dataverse contract: the same checks against the emulator and, when configured, a real Dynamics 365 org.
 
 Real org: set BRIDGEWORK_DYNAMICS_URL (https://<org>.crm.dynamics.com) and BRIDGEWORK_DYNAMICS_TOKEN (a
-bearer token of an application user with the System Customizer role). The suite then writes only records
+bearer token of an application user with the System Customizer role), and BRIDGEWORK_DYNAMICS_SOLUTION to
+the unique name of a solution whose publisher's prefix is `bw`. The suite then writes only records
 whose external ids carry a unique test prefix, creates custom columns/tables named after that prefix, and
 deletes all of it at the end. `bw_externalid` and its key are created where missing and removed again only
 if the suite made them. Fault injection (throttling, dropped connections) runs on the emulator only.
@@ -14,6 +15,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +26,7 @@ from connectors.destinations.dynamics import (
     EXTERNAL_ID_FIELD,
     TOKEN_ENV,
     DynamicsDestination,
+    from_settings,
     make_dynamics_client,
 )
 from connectors.destinations._dynamics_wire import Call, batch_body, parse_batch
@@ -112,7 +115,8 @@ def before(server: Server) -> dict[str, dict[str, str]]:
 @pytest.fixture(scope="module")
 def dest(server: Server, sleeps: Sleeps, before: dict[str, dict[str, str]]) -> Iterator[DynamicsDestination]:
     """The connector under test; `before` is taken first so the snapshot precedes every write."""
-    destination = DynamicsDestination(server.raw(), url=server.url, policy=RetryPolicy(sleep=sleeps, cap=300.0))
+    destination = DynamicsDestination(server.raw(), url=server.url, policy=RetryPolicy(sleep=sleeps, cap=300.0),
+                                      solution=None if server.emulated else os.environ.get("BRIDGEWORK_DYNAMICS_SOLUTION"))
     schema = destination.describe()
     changes = [replace(EXTERNAL_ID, entity=entity) for entity in ("contact", "account")]
     made = [c for c in changes if not schema.entity(c.entity).has(c.name)]
@@ -452,6 +456,23 @@ def test_bad_credentials_and_server_down_say_what_to_do(server: Server) -> None:
                                policy=RetryPolicy(attempts=2, sleep=lambda s: None))
     with pytest.raises(DestinationError, match="did not answer.*emulate dynamics"):
         dead.describe()
+
+
+def test_from_settings_reads_the_token_by_its_variable(server: Server, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    monkeypatch.setattr("connectors.secrets.secret", lambda name: None)
+    with pytest.raises(ConfigError, match=TOKEN_ENV):
+        from_settings({"url": server.url}, tmp_path)
+    with pytest.raises(ConfigError, match="no url"):
+        from_settings({}, tmp_path)
+    monkeypatch.setattr("connectors.secrets.secret", lambda name: server.token if name == TOKEN_ENV else None)
+    made = from_settings({"url": f"{server.url}/api/data/v9.2/", "solution": "bridgework"}, tmp_path)
+    try:
+        assert made.url == server.url and made.solution == {"MSCRM.SolutionUniqueName": "bridgework"}
+        assert "contact" in made.describe().entity_names
+    finally:
+        made.close()
 
 
 def test_zz_cleanup_touches_only_what_the_suite_made(dest: DynamicsDestination, server: Server,
