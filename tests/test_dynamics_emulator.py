@@ -300,6 +300,20 @@ def test_switches_from_environment_and_state_survives_restart(tmp_path: Path,
         second.stop()
 
 
+def test_unseeded_org_has_only_the_calling_user() -> None:
+    bare = start_in_thread(create_app(None, seeded=False))
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        state = httpx.get(f"{bare.url}/_emulator/state").json()
+        assert state["records"] == {"systemuser": 1}
+        me = httpx.get(f"{bare.url}{API}WhoAmI", headers=headers).json()["UserId"]
+        made = httpx.post(f"{bare.url}{API}contacts", json={"lastname": "First"},
+                          headers={**headers, "Prefer": "return=representation"}).json()
+        assert made["_ownerid_value"] == me
+    finally:
+        bare.stop()
+
+
 def test_unknown_guid_patch_creates_and_delete_twice(api: httpx.Client) -> None:
     chosen = str(uuid.uuid4())
     assert api.patch(f"contacts({chosen})", json={"lastname": "Chosen"}).status_code == 204

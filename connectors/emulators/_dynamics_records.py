@@ -88,18 +88,21 @@ class RecordStore:
 
     # --- seeding ------------------------------------------------------------------------------
 
-    def seed(self) -> None:
-        """A few users and org records that exist before bridgework arrives (never to be touched)."""
+    def seed(self, org_records: bool) -> None:
+        """The calling user, plus (org_records) more users and records that exist before bridgework arrives."""
         if self.db.execute("SELECT 1 FROM records LIMIT 1").fetchone():
-            self.user_id = self.db.execute("SELECT id FROM records WHERE entity='systemuser' ORDER BY id").fetchone()[0]
+            user = self.db.execute("SELECT id FROM records WHERE entity = 'systemuser' ORDER BY id").fetchone()
+            self.user_id = str(user[0]) if user else ""
             return
         users = [("Avery", "Admin", "admin@practice.example"), ("Dana", "Dentist", "dana@practice.example"),
                  ("Harper", "Hygienist", "harper@practice.example")]
         ids = [str(uuid.UUID(int=0x5EED0000 + n)) for n in range(len(users))]
         self.user_id = ids[0]
-        for user_id, (first, last, email) in zip(ids, users):
+        for user_id, (first, last, email) in zip(ids, users if org_records else users[:1]):
             self.create("systemuser", {"firstname": first, "lastname": last, "internalemailaddress": email},
                         record_id=user_id)
+        if not org_records:
+            return
         account = self.create("account", {"name": "Riverside Dental Group", "accountnumber": "ORG-1"},
                               record_id=str(uuid.UUID(int=0xACC0001)))
         self.create("contact", {"firstname": "Existing", "lastname": "Customer", "emailaddress1": "ec@org.example",

@@ -140,10 +140,7 @@ class DataverseEmulator:
         self.db.execute("BEGIN")
         self.meta = MetadataStore(self.db, self.clock, switches.publisher_prefix)
         self.records = RecordStore(self.db, self.meta, self.settle_keys)
-        if switches.seeded:
-            self.records.seed()
-        else:
-            self.records.user_id = "00000000-0000-0000-0000-00005eed0000"
+        self.records.seed(switches.seeded)
         self.db.execute("COMMIT")
         self.counters = {"requests": 0, "writes": 0, "faults": 0, "throttled": 0, "dropped": 0, "batches": 0,
                          "in_flight": 0, "peak_in_flight": 0}
