@@ -95,7 +95,11 @@ CREDENTIALS: dict[str, tuple[tuple[str, str, bool], ...]] = {
         ("BRIDGEWORK_ODOO_USER", "Odoo login", False),
         ("BRIDGEWORK_ODOO_PASSWORD", "Odoo password or API key", True),
     ),
-    "salesforce": (("BRIDGEWORK_SALESFORCE_TOKEN", "Salesforce access token", True),),
+    "salesforce": (
+        ("BRIDGEWORK_SALESFORCE_TOKEN", "Salesforce access token (or client id + secret below)", True),
+        ("BRIDGEWORK_SALESFORCE_CLIENT_ID", "Salesforce connected-app client id", False),
+        ("BRIDGEWORK_SALESFORCE_CLIENT_SECRET", "Salesforce connected-app client secret", True),
+    ),
     "dynamics": (("BRIDGEWORK_DYNAMICS_TOKEN", "Dataverse access token", True),),
     "dentally": (("BRIDGEWORK_DENTALLY_TOKEN", "Dentally API token", True),),
     "dentrix": (("BRIDGEWORK_DENTRIX_ODBC", "Dentrix ODBC connection string (only for ODBC)", True),),

@@ -212,7 +212,8 @@ def _check_limits(b: _Builder) -> None:
                                           "upgrade the edition.")
     if b.kind == "salesforce" and any(c.kind == "field" for c in b.changes):
         b.warn("field_security", "Salesforce hides new fields from every profile until field-level security grants "
-                                 "them: grant read/edit to the API user's permission set after applying.")
+                                 "them: applying grants read/edit to bridgework's own permission set (Bridgework_API) "
+                                 "only; grant your staff's profiles access before they use the fields.")
 
 
 def _custom_field_count(destination: Schema, obj: str) -> int:
