@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -351,10 +352,12 @@ class DynamicsDestination:
             body[name] = encode(column, value)
         return body
 
-    def _address(self, table: Table, external: str) -> str:
+    def _address(self, table: Table, external: str) -> tuple[str, bool]:
+        """(path, by key?): the alternate key, or a GUID derived from the external id when a key value cannot
+        travel in a URL (`/` and `\\`)."""
         if "/" in external or "\\" in external:
-            return f"{table.entity_set}({uuid.uuid5(uuid.NAMESPACE_URL, external)})"
-        return f"{table.entity_set}({EXTERNAL_ID_FIELD}={quote(literal(external), safe=':,=')})"
+            return f"{table.entity_set}({uuid.uuid5(uuid.NAMESPACE_URL, external)})", False
+        return f"{table.entity_set}({EXTERNAL_ID_FIELD}={quote(literal(external), safe=':,=')})", True
 
     def upsert(self, entity: str, records: Sequence[DestRecord]) -> list[Outcome]:
         """Create or update by external id through the alternate key; one Outcome per record, in order."""
@@ -369,43 +372,48 @@ class DynamicsDestination:
                                             "until Dataverse reports it Active).")
         outcomes: dict[str, Outcome] = {}
         for chunk in _chunks(list(records), CAPABILITIES.max_batch):
-            wanted = sorted({n for r in chunk for n in r.values} & set(table.columns))
-            stored = self._stored(table, [r.external_id for r in chunk], wanted)
-            calls: list[Call] = []
-            sent: list[DestRecord] = []
-            for record in chunk:
-                try:
-                    body = self._body(table, record.values)
-                except BadValue as exc:
-                    outcomes[record.external_id] = Outcome(record.external_id, None, "reject", exc.message, exc.code)
-                    continue
-                have = stored.get(record.external_id)
-                if have is not None and self._unchanged(table, record.values, have[1]):
-                    outcomes[record.external_id] = Outcome(record.external_id, have[0], "unchanged")
-                    continue
-                path = self._address(table, record.external_id)
-                if not path.startswith(f"{table.entity_set}({EXTERNAL_ID_FIELD}="):
-                    body[EXTERNAL_ID_FIELD] = record.external_id
-                calls.append(Call("PATCH", path, body))
-                sent.append(record)
-            unknown: list[str] = []
-            for record, answer in zip(sent, self._batch(calls)):
-                have = stored.get(record.external_id)
-                if answer.status >= 400:
-                    code, message = reason(entity, answer)
-                    outcomes[record.external_id] = Outcome(record.external_id, have[0] if have else None, "reject",
-                                                           message, code, {"status": answer.status})
-                    continue
-                dest_id = entity_id(answer.headers.get("odata-entityid", "")) or (have[0] if have else None)
-                outcomes[record.external_id] = Outcome(record.external_id, dest_id, "update" if have else "create")
-                if dest_id is None:
-                    unknown.append(record.external_id)
-            if unknown:
-                found = self.find(entity, unknown)
-                for external in unknown:
-                    old = outcomes[external]
-                    outcomes[external] = Outcome(external, found.get(external), old.action)
+            outcomes.update(self._upsert_chunk(table, chunk))
         return [outcomes[r.external_id] for r in records]
+
+    def _upsert_chunk(self, table: Table, chunk: Sequence[DestRecord]) -> dict[str, Outcome]:
+        """One $batch of upserts, after one lookup of what exists (unchanged records are not sent)."""
+        wanted = sorted({n for r in chunk for n in r.values} & set(table.columns))
+        stored = self._stored(table, [r.external_id for r in chunk], wanted)
+        outcomes: dict[str, Outcome] = {}
+        calls: list[Call] = []
+        sent: list[DestRecord] = []
+        for record in chunk:
+            try:
+                body = self._body(table, record.values)
+            except BadValue as exc:
+                outcomes[record.external_id] = Outcome(record.external_id, None, "reject", exc.message, exc.code)
+                continue
+            have = stored.get(record.external_id)
+            if have is not None and self._unchanged(table, record.values, have[1]):
+                outcomes[record.external_id] = Outcome(record.external_id, have[0], "unchanged")
+                continue
+            path, by_key = self._address(table, record.external_id)
+            if not by_key:
+                body[EXTERNAL_ID_FIELD] = record.external_id
+            calls.append(Call("PATCH", path, body))
+            sent.append(record)
+        unknown: list[str] = []
+        for record, answer in zip(sent, self._batch(calls)):
+            have = stored.get(record.external_id)
+            if answer.status >= 400:
+                code, message = reason(table.name, answer)
+                outcomes[record.external_id] = Outcome(record.external_id, have[0] if have else None, "reject",
+                                                       message, code, {"status": answer.status})
+                continue
+            dest_id = entity_id(answer.headers.get("odata-entityid", "")) or (have[0] if have else None)
+            outcomes[record.external_id] = Outcome(record.external_id, dest_id, "update" if have else "create")
+            if dest_id is None:
+                unknown.append(record.external_id)
+        if unknown:  # the answer named the row by its key, not its id
+            found = self.find(table.name, unknown)
+            for external in unknown:
+                outcomes[external] = replace(outcomes[external], destination_id=found.get(external))
+        return outcomes
 
     def _unchanged(self, table: Table, values: Record, have: Record) -> bool:
         for name, value in values.items():

@@ -239,6 +239,14 @@ def test_upsert_twice_gives_one_record(dest: DynamicsDestination, server: Server
     assert dest.count("contact", record.external_id) == 1
 
 
+def test_external_id_with_a_slash_upserts_by_derived_guid(dest: DynamicsDestination, server: Server) -> None:
+    record = DestRecord(f"bw:{TAG}:patient:A/7", {"lastname": f"{TAG}-slash"})
+    (first,) = upsert(dest, server, [record])
+    (second,) = upsert(dest, server, [replace(record, values={"lastname": f"{TAG}-slash2"})])
+    assert (first.action, second.action) == ("create", "update") and first.destination_id == second.destination_id
+    assert dest.find("contact", [record.external_id]) == {record.external_id: first.destination_id}
+
+
 def test_update_writes_and_before_image_restores(dest: DynamicsDestination, server: Server) -> None:
     (created,) = upsert(dest, server, [contact("upd", address1_city="Leeds", gendercode="Female")])
     old = dest.read("contact", [created.destination_id])[created.destination_id]
