@@ -13,6 +13,7 @@ from itertools import islice
 from typing import Any
 
 from connectors.base import MODIFIED_AT, Destination, Outcome
+from connectors.http import UnreachableError
 from executor.ledger import Intent, Ledger, Result, State
 from executor.staging import PARTIAL, Staged
 from mapper.errors import BridgeworkError, DestinationError
@@ -190,7 +191,7 @@ class Loader:
                              modified_at=modified.get(o.destination_id))
 
     def _failed(self, em: EntityMap, sending: list[tuple[Staged, Intent]], stats: MapStats, exc: BridgeworkError) -> None:
-        code = "unreachable" if "kept failing" in exc.message or "did not answer" in exc.message else "destination_error"
+        code = "unreachable" if isinstance(exc, UnreachableError) else "destination_error"
         stats.failed += len(sending)
         stats.count_error(code)
         self.ledger.record_results(self.run_id, [

@@ -40,7 +40,6 @@ class Session:
     destination: Destination
     source_schema: Schema | None
     destination_schema: Schema | None
-    _lookups: dict[str, dict[str, str]] = field(default_factory=dict)
     _demotions: dict[str, Any] = field(default_factory=dict)
 
     _lock: Any = None
@@ -121,7 +120,6 @@ class Session:
         for dup, survivor in self.aliases(map_id).items():
             if survivor in ids:
                 ids[dup] = ids[survivor]
-        self._lookups[map_id] = ids
         return ids
 
     def stager(self) -> Stager:

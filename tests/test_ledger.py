@@ -264,3 +264,29 @@ def test_one_writer_per_workspace(tmp_path: Path) -> None:
         _lock_workspace(ws)  # type: ignore[arg-type]
     held.close()
     _lock_workspace(ws).close()  # type: ignore[arg-type]
+
+
+def test_failed_batches_wait_in_the_retry_queue_and_the_next_run_retries_them(session: FakeSession) -> None:
+    from connectors.http import UnreachableError
+
+    real = session.destination.upsert
+    calls = {"n": 0}
+
+    def flaky(entity: str, records: Sequence[DestRecord]) -> list[Outcome]:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise UnreachableError("memory kept failing (HTTP 503) after 6 tries.")
+        return real(entity, records)
+
+    session.destination.upsert = flaky  # type: ignore[method-assign]
+    first = execute(session, "full")  # type: ignore[arg-type]
+    assert first.totals().failed == 3 and first.totals().errors["unreachable"] == 1
+    assert session.ledger.scalar("SELECT COUNT(*) FROM retry_queue") == 3
+    second = execute(session, "delta")  # type: ignore[arg-type]
+    assert session.ledger.scalar("SELECT COUNT(*) FROM retry_queue") == 0
+    # the 3 people of the failed batch, then the notes that waited for them; their family links are filled in
+    assert (second.maps["people"].created, second.maps["notes"].created) == (3, 3)
+    assert _states(session) == {"loaded": 15, "rejected": 2}
+    people = {v["ext"]: v for v in session.destination.rows["person"].values() if v["ext"]}
+    assert people["bw:mem:patient:5"]["guarantorId"] == next(
+        k for k, v in session.destination.rows["person"].items() if v["ext"] == "bw:mem:patient:4")
