@@ -18,6 +18,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from executor.ledger import Ledger
+from mapper.errors import BridgeworkError
 from mapper.schema import Entity
 
 _NICKNAMES: dict[str, str] = {
@@ -213,9 +214,23 @@ def store_groups(ledger: Ledger, entity: str, groups: list[Group]) -> int:
 
 
 def decide(ledger: Ledger, group_id: str | None, status: str, *, min_score: float = 0.0) -> int:
-    """Confirm (status 'confirmed') or split ('split') one group, or every proposed group at or above min_score."""
+    """Confirm (status 'confirmed') or split ('split') one group, or every proposed group at or above min_score.
+
+    A decision can change until the group's records are loaded; after that, only a rollback reopens it.
+    """
+    if group_id is not None:
+        row = ledger.query("SELECT entity, members FROM dedupe_groups WHERE group_id = ?", (group_id,))
+        if not row:
+            raise BridgeworkError(f"There is no duplicate group {group_id}.", hint="See the groups: bridgework validate")
+        members = json.loads(row[0]["members"])
+        marks = ",".join("?" * len(members))
+        loaded = ledger.scalar(f"SELECT COUNT(*) FROM records WHERE source_entity = ? AND state = 'loaded' "
+                               f"AND source_id IN ({marks})", [row[0]["entity"], *members])
+        if loaded:
+            raise BridgeworkError(f"Duplicate group {group_id} is already loaded, so its decision is final.",
+                                  hint="To change it, roll the load back first: bridgework rollback")
     with ledger.db.conn:
-        if group_id is None:
+        if group_id is None:  # bulk decisions only ever touch open groups
             cur = ledger.db.conn.execute(
                 "UPDATE dedupe_groups SET status = ?, decided_by = ?, decided_at = ? WHERE status = 'proposed' AND score >= ?",
                 (status, ledger.operator, ledger.clock(), min_score))

@@ -11,6 +11,7 @@ from connectors.sources.demo import generate_practice
 from connectors.sources.dentrix import from_settings
 from executor.dedupe import IdentityFields, canonical_first, decide, find_groups, fold, groups, store_groups
 from executor.ledger import open_ledger
+from mapper.errors import BridgeworkError
 from executor.staging import read_all
 
 
@@ -65,3 +66,8 @@ def test_duplicates_found_and_family_members_never_merged(practice: Path, tmp_pa
     assert decide(ledger, first, "confirmed") == 1
     assert decide(ledger, first, "split") == 1  # reversible until the load
     assert len(groups(ledger, "proposed")) == len(found) - 1
+    ledger.db.execute("INSERT INTO records (map_id, source_entity, source_id, dest_object, external_id, state, updated_at) "
+                      "VALUES ('patients', 'patient', ?, 'person', 'x', 'loaded', 'now')", (found[0].members[0],))
+    ledger.db.conn.commit()
+    with pytest.raises(BridgeworkError, match="already loaded"):
+        decide(ledger, first, "confirmed")  # final once loaded: a rollback reopens it
