@@ -220,7 +220,8 @@ def sample(
                     table.add_row(f.field, show(f.source), show(f.sent), show(f.stored), f"[{style}]{f.change}[/]" if style else f.change)
                 console.print(table)
             console.print(f"Sample run {result.run.run_id}: {len(result.diffs)} records read back, {len(silent)} silent change(s).")
-        if rollback or (not keep and not json_out and typer.confirm("Roll the sample back now?", default=True)):
+        # --json cannot ask: without --keep the sample is rolled back (the safe choice)
+        if rollback or (not keep and (json_out or typer.confirm("Roll the sample back now?", default=True))):
             run_rollback(s, result.run.run_id)
             if not json_out:
                 console.print("Sample rolled back.")
