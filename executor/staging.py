@@ -65,7 +65,7 @@ class Staged:
 
 def content_hash(values: Mapping[str, Any]) -> str:
     """A stable hash of transformed values (references as source ids, so it never depends on the destination)."""
-    text = repr(sorted(values.items(), key=lambda kv: kv[0]))
+    text = repr(sorted(values.items()))
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 

@@ -88,14 +88,15 @@ def _type_problem(f: Field, value: Any) -> tuple[str, str, str] | None:
     return None
 
 
-def check_values(values: Mapping[str, Any], dest: Entity | None, targets: set[str]) -> list[tuple[Problem, str]]:
+def constrained(dest: Entity | None, targets: set[str]) -> list[Field]:
+    """The destination fields a map writes whose constraints are checked (computed once per map)."""
+    return [f for f in dest.fields if f.name in targets and not f.readonly] if dest is not None else []
+
+
+def check_values(values: Mapping[str, Any], fields: list[Field]) -> list[tuple[Problem, str]]:
     """Destination constraint problems of one staged record: (problem, severity)."""
-    if dest is None:
-        return []
     out: list[tuple[Problem, str]] = []
-    for f in dest.fields:
-        if f.name not in targets or f.readonly:
-            continue
+    for f in fields:
         value = values.get(f.name)
         if f.required and (value is None or value == ""):
             out.append((Problem(f.name, "required_missing", "is required but empty", "Fill it in the source or map a default."),
@@ -126,13 +127,14 @@ def validate(session: Session, *, write_csv: bool = True) -> ValidationReport:
         ready[em.id] = {}
         self_refs: list[tuple[Staged, str]] = []
         counts = {"records": 0, "ready": 0, "skipped": 0, "rejected": 0}
+        checked = constrained(dest, targets)
         email_fields = sorted(t for t in targets if "email" in t.lower() and "additional" not in t.lower()
                               or dest is not None and dest.has(t) and dest.field(t).type == "email")
         for s in stager.stage(em, read_all(session.source, em.source)):
             counts["records"] += 1
             problems = [(p, "error") for p in s.problems if s.state == "rejected"] + [(w, "warning") for w in s.warnings]
             if s.state == "ready":
-                problems += check_values(s.values, dest, targets)
+                problems += check_values(s.values, checked)
                 if email_fields and all(s.values.get(n) in (None, "") for n in email_fields):
                     missing_emails += 1
             report.findings.extend(_finding(s, p, sev) for p, sev in problems)

@@ -69,7 +69,7 @@ def stage(practice: str, materialise: bool) -> dict[str, float]:
     """Extract + transform + validate every record of the bench map (run in a fresh process)."""
     from connectors.sources.dentrix import from_settings
     from executor.staging import Echo, Stager, read_all
-    from executor.validate import check_values
+    from executor.validate import check_values, constrained
     from mapper.spec import dependency_order
 
     spec = bench_spec()
@@ -79,15 +79,14 @@ def stage(practice: str, materialise: bool) -> dict[str, float]:
     stager = Stager(spec, "dentrix", src_schema, schema, lambda _: Echo())
     start, records = time.perf_counter(), 0
     for em in dependency_order(spec):
-        dest = stager.dest_entity(em)
-        targets = {fm.target_name or "" for fm in em.fields}
+        checked = constrained(stager.dest_entity(em), {fm.target_name or "" for fm in em.fields})
         rows: Iterable[Mapping[str, Any]] = read_all(source, em.source)
         if materialise:
             rows = list(rows)
         for s in stager.stage(em, rows):
             records += 1
             if s.state == "ready":
-                check_values(s.values, dest, targets)
+                check_values(s.values, checked)
     elapsed = time.perf_counter() - start
     source.close()
     return {"records": records, "per_s": records / elapsed, "rss_mb": peak_rss_mb()}
