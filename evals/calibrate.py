@@ -157,14 +157,15 @@ def fit(prepared: Sequence[Prepared], method: str) -> Calibration:
 
 
 def _thresholds(cal: Calibration, queries: Sequence[tuple[float, bool, bool]]) -> dict[str, float]:
-    """auto_accept: lowest score whose accepted top-1s are >= 99% right; no_match: best match/no-match split."""
+    """auto_accept: lowest score >= 0.9 whose accepted top-1s are >= 99% right; no_match: best match/no-match split."""
     if not queries:
         return {"auto_accept": 0.9, "no_match": 0.3}
     best = cal.apply(np.array([q[0] for q in queries]))
     right = np.array([q[1] for q in queries])
     is_match = np.array([q[2] for q in queries])
     auto = 0.99
-    for t in sorted(set(np.round(best, 3).tolist())):
+    # Auto-accept must also read right to a person: never below a calibrated 0.9.
+    for t in sorted({v for v in np.round(best, 3).tolist() if v >= 0.9}):
         sel = (best >= t) & is_match
         if sel.sum() >= 10 and right[sel].mean() >= 0.99:
             auto = float(t)

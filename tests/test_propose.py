@@ -41,6 +41,11 @@ def _dest(kind: str) -> Schema:
     return Schema.load(DESTINATIONS / f"{kind}.json")
 
 
+def test_knowledge_reads_short_descriptions_and_near_names() -> None:
+    assert "postal_code" in source_concepts("patient", "col_7", "Zip code")
+    assert "birth_date" in source_concepts("patient", "birthdat")
+
+
 def test_names_split_and_expand_abbreviations() -> None:
     assert key("emailaddr") == "email_address"
     assert key("MailingPostalCode") == "mailing_postal_code"
@@ -62,7 +67,7 @@ def test_type_signal_keeps_email_away_from_phone() -> None:
 
 def test_knowledge_knows_dentrix_pager_is_a_mobile() -> None:
     assert "mobile_phone" in source_concepts("patient", "pager")
-    m = knowledge_matrix([("patient", "pager")], [("Contact", "MobilePhone"), ("Contact", "Fax")])
+    m = knowledge_matrix([("patient", "pager", "")], [("Contact", "MobilePhone"), ("Contact", "Fax")])
     assert m.tolist() == [[1.0, 0.0]]
 
 

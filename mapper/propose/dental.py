@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+from rapidfuzz import fuzz, process
 from numpy.typing import NDArray
 
 from mapper.propose._text import exact_key, key
@@ -45,10 +46,23 @@ def concept(name: str) -> Concept:
 
 
 @lru_cache(maxsize=65536)
-def source_concepts(entity: str, field_name: str) -> tuple[str, ...]:
-    """Concepts a source field carries: entity-scoped names first, then names valid in any entity."""
+def source_concepts(entity: str, field_name: str, description: str = "") -> tuple[str, ...]:
+    """Concepts a source field carries, by its name, else by a short description ("Zip code"),
+    else by a near-identical known name (`mobil_phone`)."""
+    found = _by_key(entity, key(field_name))
+    if found:
+        return found
+    desc = description.strip()
+    if desc and len(desc.split()) <= 4:
+        found = _by_key(entity, key(desc))
+        if found:
+            return found
+    return _fuzzy(entity, key(field_name))
+
+
+def _by_key(entity: str, fk: str) -> tuple[str, ...]:
+    """Entity-scoped names first, then names valid in any entity."""
     idx = _source_index()
-    fk = key(field_name)
     ec = entity_concept_of(entity)
     scoped: list[str] = []
     for ent in ([ec.name] if ec else []) + [key(entity)]:
@@ -56,6 +70,14 @@ def source_concepts(entity: str, field_name: str) -> tuple[str, ...]:
     if scoped:
         return tuple(sorted(set(scoped)))
     return idx.get(("", fk), ())
+
+
+def _fuzzy(entity: str, fk: str) -> tuple[str, ...]:
+    if len(fk) < 6:
+        return ()
+    names = sorted({f for e, f in _source_index() if e == "" and len(f) >= 6})
+    hit = process.extractOne(fk, names, scorer=fuzz.ratio, score_cutoff=88)
+    return _by_key(entity, hit[0]) if hit else ()
 
 
 @lru_cache(maxsize=65536)
@@ -75,12 +97,12 @@ def target_concepts(entity: str, field_name: str) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def knowledge_matrix(sources: Sequence[tuple[str, str]], targets: Sequence[tuple[str, str]]) -> NDArray[np.float64]:
-    """[source x target] 1 where a source concept is one the target holds, else 0."""
+def knowledge_matrix(sources: Sequence[tuple[str, str, str]], targets: Sequence[tuple[str, str]]) -> NDArray[np.float64]:
+    """[source x target] 1 where a source concept (entity, field, description) is one the target holds, else 0."""
     out = np.zeros((len(sources), len(targets)))
     if not len(sources) or not len(targets):
         return out
-    src = [source_concepts(e, f) for e, f in sources]
+    src = [source_concepts(e, f, d) for e, f, d in sources]
     tgt = [target_concepts(e, f) for e, f in targets]
     by_concept: dict[str, list[int]] = {}
     for j, cs in enumerate(tgt):

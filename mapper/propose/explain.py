@@ -31,7 +31,7 @@ def explain(table: ScoreTable, i: int, j: int) -> str:
         if note:
             parts.append(note)
     if "knowledge" in f and f["knowledge"][i, j] > 0:
-        shared = sorted(set(source_concepts(s_ent.name, s_field.name)) & set(target_concepts(t_ent.name, t_field.name)))
+        shared = sorted(set(source_concepts(s_ent.name, s_field.name, s_field.description)) & set(target_concepts(t_ent.name, t_field.name)))
         if shared:
             c = concept(shared[0])
             parts.append(c.note or f"both hold the {c.name.replace('_', ' ')}")

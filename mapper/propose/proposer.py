@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 
 from mapper.errors import BridgeworkError
 from mapper.naming import DESTINATION_KINDS, custom_field_name
@@ -64,7 +65,7 @@ def guess_destination_kind(destination: Schema) -> str:
     return "twenty"
 
 
-def ranked(table: ScoreTable, i: int, columns: np.ndarray | None = None) -> tuple[Decision, list[Candidate]]:
+def ranked(table: ScoreTable, i: int, columns: NDArray[np.int64] | None = None) -> tuple[Decision, list[Candidate]]:
     """Source row i: its decision and its top candidates (LLM re-ranked when configured)."""
     settings = table.settings
     order = table.order(i, columns)
@@ -150,7 +151,7 @@ def _entity_maps(table: ScoreTable, entity: Entity, placements: Sequence[Placeme
 
 def _lookup(table: ScoreTable, entity: Entity, f: Field, tfield: Field, primary_of: dict[str, Placement]) -> str | None:
     """The EntityMap id a relation resolves through, when the source field points at another record."""
-    refers = [refers_to(c) for c in source_concepts(entity.name, f.name)]
+    refers = [refers_to(c) for c in source_concepts(entity.name, f.name, f.description)]
     refers = [r for r in refers if r]
     if tfield.type != "reference" and f.reference is None and not refers:
         return None

@@ -95,7 +95,7 @@ class ScoreTable:
         if settings.on("type"):
             feats["type"] = type_matrix(sfields, tfields)
         if settings.on("knowledge"):
-            feats["knowledge"] = knowledge_matrix(spairs, tpairs)
+            feats["knowledge"] = knowledge_matrix([(e.name, f.name, f.description) for e, f in src], tpairs)
         if settings.on("template"):
             store = settings.templates if settings.templates is not None else TemplateStore.load()
             feats["template"] = store.matrix(destination_kind, spairs, tpairs)
