@@ -108,6 +108,26 @@ def _drop_failing_fields(session: Any, report: Any) -> int:
     return dropped
 
 
+def _drop_refused_maps(session: Any, sample_run: int) -> list[str]:
+    """Reject entity maps the destination refused for every sampled record, and the relations that use them."""
+    from mapper.spec import Decision, now_utc
+
+    rows = session.ledger.query(
+        "SELECT map_id, SUM(state IN ('loaded', 'deleted')) AS ok, "
+        "SUM(state = 'rejected' AND COALESCE(error_code, '') != 'unresolved_reference') AS refused, COUNT(*) AS total "
+        "FROM records WHERE run_id = ? GROUP BY map_id", (sample_run,))
+    refused = sorted(r["map_id"] for r in rows if not r["ok"] and r["refused"] * 2 > r["total"])
+    for em in session.spec.entities:
+        if em.id in refused:
+            em.decision = Decision(status="rejected", by="bridgework demo", at=now_utc(),
+                                   reason="the destination refused every sampled record (demo)")
+        for fm in em.fields:
+            if fm.kind == "relation" and fm.lookup in refused and fm.status == "confirmed":
+                fm.decision = Decision(status="rejected", by="bridgework demo", at=now_utc(),
+                                       reason=f"{fm.lookup} does not load (demo)")
+    return refused
+
+
 def run_demo(root: Path, *, dest: str = "odoo", patients: int = 200, say: Say = print) -> dict[str, Any]:
     """The whole pipeline; the summary the --json output prints."""
     from executor.dedupe import decide
@@ -141,9 +161,19 @@ def run_demo(root: Path, *, dest: str = "odoo", patients: int = 200, say: Say = 
         say(f"Validated: {sum(report.rejected.values()):,} record(s) with problems (correction report {report.csv_path}); "
             f"{report.duplicate_groups} duplicate group(s), {merged} merged automatically at >= {threshold:.2f} (demo only); "
             f"{owners.matched} provider(s) matched to users, {len(owners.unassigned)} unassigned.")
-        trial = sample(s, 10)
+        refused: list[str] = []
+        for _ in range(3):  # sample; drop what the destination refuses outright (demo only); sample again
+            trial = sample(s, 10)
+            rollback(s, trial.run.run_id)
+            more = _drop_refused_maps(s, trial.run.run_id)
+            if not more:
+                break
+            refused += more
+            s.spec.save(ws.mapping_path)
+        if refused:
+            say(f"Rejected {len(refused)} entity map(s) the destination refused for every sampled record "
+                f"(demo only; a person would fix their required fields): {', '.join(refused)}.")
         silent = sum(len(d.silent_changes) for d in trial.diffs)
-        rollback(s, trial.run.run_id)
         say(f"Sample: {len(trial.diffs)} record(s) read back, {silent} silent change(s) flagged; rolled back.")
         run = execute(s, "full")
         rec = reconcile(s)

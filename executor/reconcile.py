@@ -165,11 +165,7 @@ def reconcile(session: Session, *, sample: int = 20) -> ReconcileReport:
     """Reconcile every entity map with the workspace's tolerances."""
     options = session.ws.settings.options
     report = ReconcileReport()
-    from executor.owners import USER_OBJECTS
-
     for em in session.ordered_maps():
-        if em.target_name in USER_OBJECTS:
-            continue  # matched to existing users, never loaded
         report.maps[em.id] = reconcile_map(session, em, sample=sample, money_tolerance=Decimal(options.money_tolerance),
                                            count_tolerance=options.count_tolerance)
     return report

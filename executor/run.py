@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from executor.ledger import RunKind, now_iso
+from executor.ledger import Intent, RunKind, now_iso
 from executor.load import Loader, MapStats, Progress
 from executor.owners import USER_OBJECTS
 from executor.session import Session
@@ -68,9 +68,10 @@ def execute(session: Session, kind: RunKind = "full", *, maps: Sequence[EntityMa
     status = "failed"
     try:
         for em in maps if maps is not None else session.ordered_maps():
-            if em.target_name in USER_OBJECTS:
-                continue  # users are matched by owner resolution (bridgework validate), never created
             records = records_for(em) if records_for else read_all(session.source, em.source)
+            if em.target_name in USER_OBJECTS:
+                report.maps[em.id] = _owners_only(session, em, records, run_id)
+                continue
             seen: set[str] = set()
             staged = stager.stage(em, records)
             if track_deletions:
@@ -92,6 +93,23 @@ def execute(session: Session, kind: RunKind = "full", *, maps: Sequence[EntityMa
         report.elapsed_s = clock() - started
         ledger.finish_run(run_id, status)  # type: ignore[arg-type]
     return report
+
+
+def _owners_only(session: Session, em: EntityMap, records: Iterable[Mapping[str, Any]], run_id: int) -> MapStats:
+    """Users are matched by owner resolution (bridgework validate), never created: each record ends skipped."""
+    owners = dict(session.ledger.db.execute("SELECT source_id, status FROM owners WHERE source_entity = ?", (em.source,)))
+    stats = MapStats()
+    rows = []
+    for s in session.stager().stage(em, records):
+        status = owners.get(s.source_id, "unresolved")
+        code = "matched_to_user" if status == "matched" else "unassigned_owner"
+        rows.append((Intent(em.id, em.source, s.source_id, em.target_name, s.external_id, s.content_hash, "create"),
+                     "skipped", code, "matched to an existing destination user" if status == "matched"
+                     else "no destination user with this email: its records name no owner (see bridgework validate)"))
+        stats.staged += 1
+        stats.skipped += 1
+    session.ledger.record_states(run_id, rows)  # type: ignore[arg-type]
+    return stats
 
 
 def _tracking(staged: Iterable[Any], seen: set[str]) -> Iterator[Any]:

@@ -41,14 +41,19 @@ class SampleResult:
     diffs: list[RecordDiff] = field(default_factory=list)
 
 
-def root_map(maps: list[EntityMap]) -> EntityMap:
-    """The map most others point at (patients): the sample starts there."""
+def root_map(maps: list[EntityMap], session: Session | None = None) -> EntityMap:
+    """Where the sample starts: the person map (patients) most others point at, else the most pointed-at map."""
+    from executor.dedupe import IdentityFields
+
     inbound = {em.id: 0 for em in maps}
     for em in maps:
         for fm in active_fields(em):
             if fm.kind == "relation" and fm.lookup in inbound and fm.lookup != em.id:
                 inbound[fm.lookup] += 1
-    return max(maps, key=lambda em: (inbound[em.id], -maps.index(em)))
+    schema = session.source_schema if session is not None else None
+    people = [em for em in maps if schema is not None and schema.has(em.source)
+              and IdentityFields.detect(schema.entity(em.source)) is not None]
+    return max(people or maps, key=lambda em: (inbound[em.id], -maps.index(em)))
 
 
 def _fetch(session: Session, em: EntityMap, ids: Iterable[str]) -> list[Mapping[str, Any]]:
@@ -62,19 +67,22 @@ def _fetch(session: Session, em: EntityMap, ids: Iterable[str]) -> list[Mapping[
 def select(session: Session, n: int) -> dict[str, set[str]]:
     """Source ids per map: n root records, their children, and every record any of them points at."""
     maps = session.ordered_maps()
-    root = root_map(maps)
+    root = root_map(maps, session)
     keys = key_fields(root, session.source_schema)
     chosen: dict[str, set[str]] = {em.id: set() for em in maps}
     chosen[root.id] = {source_id_of(r, keys) for r in islice(read_all(session.source, root.source), n)}
+    below = {root.id}  # maps whose chosen records bring their children along (appointments, notes, ...)
     for em in maps:
-        links = [fm.sources[0] for fm in active_fields(em) if fm.kind == "relation" and fm.lookup == root.id
-                 and em.id != root.id]
+        links = [(fm.sources[0], str(fm.lookup)) for fm in active_fields(em) if fm.kind == "relation"
+                 and fm.lookup in below and em.id != root.id and fm.lookup != em.id]
         if not links:
             continue
         em_keys = key_fields(em, session.source_schema)
         for record in read_all(session.source, em.source):
-            if any(str(record.get(link)) in chosen[root.id] for link in links):
+            if any(str(record.get(link)) in chosen[lookup] for link, lookup in links):
                 chosen[em.id].add(source_id_of(record, em_keys))
+        if chosen[em.id]:
+            below.add(em.id)
     stager = Stager(session.spec, session.source_name, session.source_schema, session.destination_schema,
                     lambda _: Echo())
     by_id = {em.id: em for em in maps}
