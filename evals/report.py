@@ -146,7 +146,7 @@ def save_plot(report: EvalReport, folder: Path) -> Path:
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
     runs = [("seed cases (cold)", report.cold)]
     if report.variants:
-        runs.append(("variants (cold)", [r for results in report.variants.values() for r in results]))
+        runs.append(("variants (cold; the calibration was fitted on these)", [r for results in report.variants.values() for r in results]))
     for label, results in runs:
         x, y = labelled_candidates(results)
         bins = reliability(x, y)

@@ -105,6 +105,8 @@ def test_spec_fields_relations_skips_and_custom_fields() -> None:
     patient = spec.entity_map("patient->res.partner")
     assert patient.constants == {"company_type": "person"}
     by_source = {fm.key: fm for fm in patient.fields}
+    assert by_source["firstname+lastname"].target == "name"
+    assert by_source["firstname+lastname"].transforms[0].name == "join"
     assert by_source["pager"].target == "mobile"
     assert [t.name for t in by_source["pager"].transforms][-1] == "phone_e164"
     assert "pager" in by_source["pager"].why

@@ -74,7 +74,7 @@ def place_entities(source: Schema, destination: Schema, destination_kind: str,
         if ec is not None:
             for p in ec.placements.get(destination_kind, ()):
                 obj = _find_object(destination, p.object)
-                why = f"{entity.name} is a {ec.name.replace('_', ' ')}" + (f"; {p.note}" if p.note else "")
+                why = f"{entity.name} holds {ec.name.replace('_', ' ')} records" + (f"; {p.note}" if p.note else "")
                 if obj is not None:
                     placements.append(Placement(entity.name, obj.name, p.kind, 0.95, why, p.constants))
                 elif p.kind == "custom_object":

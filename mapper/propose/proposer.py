@@ -143,9 +143,43 @@ def _entity_maps(table: ScoreTable, entity: Entity, placements: Sequence[Placeme
         fields_by_map[owner.map_id].append(fm)
     out = []
     for p in placements:
+        fields_by_map[p.map_id] = _join_shared_targets(entity, fields_by_map[p.map_id])
         target = p.target if p.exists else f"custom:{p.target}"
         out.append(EntityMap(id=p.map_id, source=entity.name, target=target, kind=p.kind,  # type: ignore[arg-type]
                              score=p.score, why=p.why, constants=dict(p.constants), fields=fields_by_map[p.map_id]))
+    return out
+
+
+_NAME_ORDER = {"first_name": 0, "middle_name": 1, "last_name": 2}
+
+
+def _join_shared_targets(entity: Entity, fields: list[FieldMap]) -> list[FieldMap]:
+    """Direct maps that write the same field become one joined map (firstname + lastname -> name)."""
+    groups: dict[str, list[FieldMap]] = {}
+    for fm in fields:
+        if fm.kind == "direct" and fm.target:
+            groups.setdefault(fm.target, []).append(fm)
+    out: list[FieldMap] = []
+    done: set[str] = set()
+    for fm in fields:
+        group = groups.get(fm.target or "", [])
+        if len(group) < 2:
+            out.append(fm)
+            continue
+        if fm.target in done:
+            continue
+        done.add(fm.target or "")
+
+        def order(m: FieldMap) -> tuple[int, int]:
+            ranks = [_NAME_ORDER.get(c, 3) for c in source_concepts(entity.name, m.key)]
+            return (min(ranks, default=3), group.index(m))
+
+        members = sorted(group, key=order)
+        tail = [t for t in members[0].transforms if t.name == "truncate"]
+        step = TransformStep(name="join", args={"separator": " "})
+        out.append(FieldMap(source=[m.key for m in members], target=fm.target, score=min(m.score for m in members),
+                            why=f"joined ({', '.join(m.key for m in members)}): {members[0].why}",
+                            transforms=[step, *tail], alternatives=members[0].alternatives))
     return out
 
 
@@ -187,7 +221,7 @@ def suggest_transforms(src: Field, tgt: Field) -> list[TransformStep]:
 
 
 def _custom_field(f: Field, home: Placement, kind: str, reason: str, alternatives: list[SpecCandidate]) -> FieldMap:
-    label = words(f.label or f.name).title()
+    label = f.label or words(f.name).title()
     name = custom_field_name(kind, label) if kind in DESTINATION_KINDS else custom_field_name("twenty", label)
     ftype = effective_type(f)
     return FieldMap(source=f.name, target=f"custom:{name}", kind="custom", why=reason, score=0.0,
