@@ -167,3 +167,12 @@ def embedding_settings(tmp_path_factory: pytest.TempPathFactory) -> ProposerSett
 
     embeddings.load_model()
     return ProposerSettings(cache_dir=tmp_path_factory.mktemp("emb"), disabled=frozenset({"knowledge", "template"}))
+
+
+def test_public_surface() -> None:
+    import mapper.propose
+
+    assert mapper.propose.__all__ == [
+        "SIGNALS", "Calibration", "Candidate", "ProposerSettings", "ScoreTable", "TemplateStore",
+        "guess_destination_kind", "learn", "load_calibration", "propose", "rank", "ranked",
+    ]

@@ -82,7 +82,8 @@ def _default_completion() -> Callable[..., Any]:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
 
-    return litellm.completion  # type: ignore[no-any-return]
+    completion: Callable[..., Any] = litellm.completion
+    return completion
 
 
 def rerank(entity: Entity, field: Field, candidates: Sequence[tuple[Candidate, Field]],

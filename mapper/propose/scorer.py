@@ -177,13 +177,3 @@ class ScoreTable:
         if best < self.calibration.no_match:
             return "custom", f"no destination field fits well enough (best {best:.2f}): create a custom field"
         return "match", ""
-
-
-def build_table(source: Schema, destination: Schema, destination_kind: str, settings: ProposerSettings) -> ScoreTable:
-    """ScoreTable.build, after checking the inputs can be matched at all."""
-    return ScoreTable.build(source, destination, destination_kind, settings)
-
-
-def key_of(entity: str, field: str) -> str:
-    """`entity.field`."""
-    return f"{entity}.{field}"
