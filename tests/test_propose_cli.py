@@ -50,14 +50,14 @@ def test_propose_writes_mapping_and_keeps_decisions(workspace: Workspace) -> Non
     assert pager.target == "mobile" and pager.status == "proposed"
     for em in spec.entities:
         for fm in em.fields:
-            if fm.key == "lastname":
+            if fm.key == "emailaddr":
                 fm.decision = fm.decision.model_copy(update={"status": "rejected", "by": "tester"})
     spec.save(workspace.mapping_path)
     result = runner.invoke(app, ["propose", "--workspace", str(workspace.root)])
     assert result.exit_code == 0, result.output
     again = MappingSpec.load(workspace.mapping_path)
-    lastname = next(fm for fm in again.entity_map("patient->res.partner").fields if fm.key == "lastname")
-    assert lastname.status == "rejected"
+    email = next(fm for fm in again.entity_map("patient->res.partner").fields if fm.key == "emailaddr")
+    assert email.status == "rejected"
 
 
 def _write_case(folder: Path) -> None:
