@@ -25,6 +25,13 @@ CANDS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_failure_counts() -> None:
+    from mapper.propose import llm
+
+    llm._failures.clear()
+
+
 class FakeCompletion:
     """Records every prompt and answers from a script (text, or an exception to raise)."""
 
@@ -113,3 +120,13 @@ def test_propose_and_rank_use_the_reranker_end_to_end() -> None:
     assert fake.prompts and cands[0].tgt_att != "Email"
     spec = propose(src, dst, destination_kind="salesforce", settings=settings)
     assert spec.entities[0].fields
+
+
+def test_a_failing_model_is_given_up_after_a_few_calls() -> None:
+    from mapper.propose import llm
+
+    fake = FakeCompletion(RuntimeError("no key"))
+    settings = ProposerSettings(llm_model="openai/broken-model", llm_completion=fake)
+    for _ in range(5):
+        rerank(SRC_ENTITY, SRC_ENTITY.fields[0], CANDS, settings)
+    assert len(fake.prompts) == 3 and llm.unavailable("openai/broken-model")

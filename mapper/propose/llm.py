@@ -78,9 +78,21 @@ def parse_order(text: str, n: int) -> list[int] | None:
     return seen + [k for k in range(n) if k not in seen]
 
 
+# Consecutive failures per model; after _MAX_FAILURES the model is not called again in this process.
+_failures: dict[str, int] = {}
+_MAX_FAILURES = 3
+
+
+def unavailable(model: str) -> bool:
+    """True when `model` failed too often in this process and the non-LLM ranking is used."""
+    return _failures.get(model, 0) >= _MAX_FAILURES
+
+
 def _default_completion() -> Callable[..., Any]:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
+
+    litellm.suppress_debug_info = True
 
     completion: Callable[..., Any] = litellm.completion
     return completion
@@ -90,7 +102,7 @@ def rerank(entity: Entity, field: Field, candidates: Sequence[tuple[Candidate, F
            settings: ProposerSettings) -> list[Candidate]:
     """The candidates re-ordered by the LLM; on timeout, refusal or bad JSON, the original order."""
     original = [c for c, _ in candidates]
-    if settings.llm_model is None or len(candidates) < 2:
+    if settings.llm_model is None or len(candidates) < 2 or unavailable(settings.llm_model):
         return original
     messages = build_prompt(entity, field, candidates, settings.llm_masked_samples)
     try:
@@ -99,7 +111,9 @@ def rerank(entity: Entity, field: Field, candidates: Sequence[tuple[Candidate, F
                               temperature=0, max_tokens=200)
         text = response.choices[0].message.content or ""
     except Exception:  # timeouts, auth, provider errors: the non-LLM ranking stands
+        _failures[settings.llm_model] = _failures.get(settings.llm_model, 0) + 1
         return original
+    _failures[settings.llm_model] = 0
     order = parse_order(str(text), len(original))
     if order is None:
         return original

@@ -12,6 +12,7 @@ from rich.table import Table
 from executor.workspace import Workspace
 from mapper.errors import ConfigError
 from mapper.propose import ProposerSettings, load_calibration, propose
+from mapper.propose.llm import unavailable as llm_unavailable
 from mapper.schema import Schema
 from mapper.spec import EntityMap, MappingSpec, merge_proposals
 from ui._app import WorkspaceOption, command, console
@@ -68,6 +69,8 @@ def propose_cmd(
         spec = merge_proposals(old, spec, source=source, destination=destination)
         kept = sum(1 for em in spec.entities for fm in em.fields if fm.status != "proposed")
     spec.save(ws.mapping_path)
+    if model and llm_unavailable(model):
+        console.print(f"[yellow]LLM {model} did not answer usably: kept the proposer's own ranking.[/]")
     for em in spec.entities:
         console.print(_entity_table(em))
     fields = [fm for em in spec.entities for fm in em.fields]
@@ -92,6 +95,8 @@ def eval_cmd(
     with console.status("Evaluating ...") as status:
         result = evaluate(case_dirs, templates=not no_templates, llm=llm, progress=lambda m: status.update(m))
     print_report(result, console)
+    if llm and llm_unavailable(llm):
+        console.print(f"[yellow]LLM {llm} did not answer usably: the LLM run kept the proposer's own ranking.[/]")
     if json_file is not None:
         write_json(result, json_file)
         console.print(f"Ranked candidates: {json_file}")
