@@ -60,65 +60,39 @@ def review_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     yield ws
 
 
-def _one_writer_per_target(ws: Workspace) -> None:
-    """Reject the weaker of two confirmed field maps writing one target, so mapping.yaml loads whatever the proposer did."""
-    import yaml
-
-    from mapper.spec import Decision
-
-    spec = MappingSpec.model_validate(yaml.safe_load(ws.mapping_path.read_text(encoding="utf-8")))
-    for em in spec.entities:
-        seen: set[str] = set()
-        for fm in sorted(em.fields, key=lambda f: -f.score):
-            name = fm.target_name
-            if fm.status == "confirmed" and fm.kind != "skip" and name:
-                if name in seen:
-                    fm.decision = Decision(status="rejected", by="tests", reason="another map writes this target")
-                seen.add(name)
-    spec.save(ws.mapping_path)
-
-
-def _drop_fields_that_reject_everything(ws: Workspace) -> None:
-    """Reject field maps that fail on every record of their map (the demo's vocabularies are still growing)."""
-    from collections import Counter
-
-    from executor.session import Session
-    from executor.validate import validate
-    from mapper.spec import Decision
-
-    with Session.open(ws) as s:
-        report = validate(s, write_csv=False)
-        failing = Counter((f.map_id, f.field) for f in report.findings if f.severity == "error")
-        for em in s.spec.entities:
-            for fm in em.fields:
-                if fm.status == "confirmed" and report.records.get(em.id) and \
-                        failing[(em.id, fm.target_name or "")] >= report.records[em.id]:
-                    fm.decision = Decision(status="rejected", by="tests", reason="fails on every record")
-        s.spec.save(ws.mapping_path)
-
 
 def copy_workspace(src: Workspace, dst: Path) -> Workspace:
     """A private copy of a prepared workspace (ledger, map, source and local emulator state)."""
     import shutil
 
-    shutil.copytree(src.root, dst, ignore=shutil.ignore_patterns("*.pid"))
+    shutil.copytree(src.root, dst)
     return Workspace.find(dst)
 
 
 @pytest.fixture(scope="session")
+def demo_loaded(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """`bridgework demo` on 60 patients into the in-process Odoo emulator: planned, checked, sampled, loaded."""
+    from executor.demo import run_demo
+
+    root = tmp_path_factory.mktemp("demo") / "loaded"
+    run_demo(root, dest="odoo", patients=60, say=lambda _: None)
+    return Workspace.find(root)
+
+
+@pytest.fixture(scope="session")
 def demo_proposed(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    """A demo practice of 60 patients into the in-process Odoo emulator: map proposed and confirmed, nothing applied."""
+    """The same practice with its map proposed and auto-confirmed; no schema plan applied, nothing loaded."""
     from executor.demo import prepare
 
     ws, _ = prepare(tmp_path_factory.mktemp("demo") / "proposed", dest="odoo", patients=60, say=lambda _: None)
-    _one_writer_per_target(ws)
-    _drop_fields_that_reject_everything(ws)
     return ws
 
 
 @pytest.fixture(scope="session")
-def demo_planned(demo_proposed: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    """demo_proposed with the schema plan applied and the data checked (duplicates decided, providers matched)."""
+def demo_planned(demo_proposed: Workspace, demo_loaded: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """Ready to load: the demo's final map, the schema plan applied, data checked, duplicates and providers decided."""
+    import shutil
+
     from executor.dedupe import decide
     from executor.owners import resolve_owners
     from executor.schema_apply import apply_plan, plan_changes
@@ -126,6 +100,7 @@ def demo_planned(demo_proposed: Workspace, tmp_path_factory: pytest.TempPathFact
     from executor.validate import validate
 
     ws = copy_workspace(demo_proposed, tmp_path_factory.mktemp("demo") / "planned")
+    shutil.copy(demo_loaded.mapping_path, ws.mapping_path)
     with Session.open(ws) as s:
         view = plan_changes(s.spec, s.destination.describe(), "odoo", s.ledger, s.destination.capabilities)
         apply_plan(view, s.destination, s.ledger)
@@ -133,16 +108,4 @@ def demo_planned(demo_proposed: Workspace, tmp_path_factory: pytest.TempPathFact
         validate(s)
         decide(s.ledger, None, "split")
         resolve_owners(s)
-    return ws
-
-
-@pytest.fixture(scope="session")
-def demo_loaded(demo_planned: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    """demo_planned after a full load."""
-    from executor.run import execute
-    from executor.session import Session
-
-    ws = copy_workspace(demo_planned, tmp_path_factory.mktemp("demo") / "loaded")
-    with Session.open(ws) as s:
-        execute(s, "full")
     return ws

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -16,8 +17,18 @@ from ui import state
 REPORT_NAME = "correction_report.csv"
 AUDIT_LABELS = {
     "missing_emails": "Missing emails", "invalid_emails": "Invalid emails", "invalid_phones": "Invalid phones",
-    "orphans": "Orphans (point at a record that will not load)", "shared_unique_values": "Shared unique values",
-    "duplicate_groups": "Possible duplicates",
+    "orphans": "Orphans", "shared_unique_values": "Shared values", "duplicate_groups": "Possible duplicates",
+}
+AUDIT_HELP = {
+    "orphans": "Records that point at another record which will not load (for example a visit of a rejected patient).",
+    "shared_unique_values": "Values the destination wants unique that family members share; kept on one of them.",
+}
+PROBLEMS = {
+    "required_missing": "Required field is empty", "invalid_email": "Invalid email address",
+    "invalid_phone": "Invalid phone number", "unresolved_reference": "Points at a record that will not load",
+    "unknown_code": "Code the destination does not know", "bad_picklist": "Not one of the field's options",
+    "bad_date": "Not a date", "bad_number": "Not a number", "bad_bool": "Not yes/no", "too_long": "Too long (would be cut)",
+    "shared_unique_value": "Shared with a family member", "unassigned_owner": "Provider has no destination user",
 }
 
 ws = state.workspace()
@@ -63,7 +74,8 @@ with state.guarded(Session.open, ws) as s:
 
 summary: dict[str, Any] | None = st.session_state.get(key)
 if summary is None and not csv_path.exists():
-    st.info("Nothing checked yet. Next: press **Run the checks** (it reads the source; nothing is written to the destination).")
+    st.info("Nothing checked yet. Next: press **Run the checks** "
+            "(it reads the source; nothing is written to the destination).")
     st.stop()
 
 st.header("Correction report")
@@ -80,18 +92,23 @@ findings = pd.read_csv(csv_path, dtype=str, keep_default_na=False) if csv_path.e
 if findings.empty:
     st.success("No problems found in any record.")
 else:
-    by_code = findings.groupby(["code", "severity"]).size().reset_index(name="Records").sort_values("Records", ascending=False)
+    findings["Problem"] = findings["code"].map(lambda c: PROBLEMS.get(c, c.replace("_", " ")))
+    by_code = (findings.groupby(["Problem", "severity"]).size().reset_index(name="Records")
+               .sort_values("Records", ascending=False).rename(columns={"severity": "Severity"}))
     left, right = st.columns([2, 3])
     with left:
         st.markdown("**Problems by kind**")
-        st.dataframe(by_code.rename(columns={"code": "Problem", "severity": "Severity"}), hide_index=True, width="stretch")
+        st.dataframe(by_code, hide_index=True, width="stretch")
     with right:
         st.markdown("**Errors by reason**")
-        st.bar_chart(by_code.set_index("code")["Records"], horizontal=True, x_label="Records", y_label="")
-    by_map = findings.groupby(["entity_map", "code"]).size().reset_index(name="Records")
+        chart = alt.Chart(by_code).mark_bar(color="#c62828").encode(
+            x=alt.X("Records:Q", title="Records"), y=alt.Y("Problem:N", sort="-x", title=None,
+                                                          axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+            tooltip=["Problem", "Records"])
+        st.altair_chart(chart.properties(height=max(120, 34 * len(by_code))), width="stretch")
     st.markdown("**Problems by entity map**")
-    st.dataframe(by_map.pivot(index="entity_map", columns="code", values="Records").fillna(0).astype(int),
-                 width="stretch")
+    st.dataframe(findings.pivot_table(index="entity_map", columns="Problem", values="code", aggfunc="count", fill_value=0)
+                 .rename_axis(index="Entity map", columns=None), width="stretch")
     with st.expander("First 200 rows of the report (values masked)"):
         st.dataframe(findings.head(200), hide_index=True, width="stretch")
     st.download_button("Download the correction report (CSV)", csv_path.read_bytes(), file_name=REPORT_NAME,
@@ -103,7 +120,7 @@ if summary is not None:
     audit: dict[str, int] = summary["audit"]
     columns = st.columns(len(audit))
     for column, (name, value) in zip(columns, audit.items()):
-        column.metric(AUDIT_LABELS.get(name, name.replace("_", " ").capitalize()), f"{value:,}")
+        column.metric(AUDIT_LABELS.get(name, name.replace("_", " ").capitalize()), f"{value:,}", help=AUDIT_HELP.get(name))
     with st.expander("Records per entity map"):
         st.dataframe(summary["maps"], hide_index=True, width="stretch")
 

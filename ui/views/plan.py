@@ -22,8 +22,8 @@ with state.guarded(Session.open, ws) as s:
     s.ledger.operator = state.operator(ws)
     live = state.guarded(s.destination.describe)
     view = state.guarded(plan_changes, s.spec, live, ws.settings.destination.kind, s.ledger, s.destination.capabilities)
-    if st.button(f"Create {len(view.pending)} custom field(s)/object(s) now", type="primary",
-                 disabled=not view.pending, key="apply_plan"):
+    if view.pending and st.button(f"Create {len(view.pending)} custom field(s)/object(s) now", type="primary",
+                                  key="apply_plan"):
         with st.spinner("Creating them in the destination ..."):
             _, made = state.guarded(apply_plan, view, s.destination, s.ledger)
             state.guarded(s.destination.describe).save(ws.destination_schema_path)
@@ -68,7 +68,7 @@ if applied:
                 "Object": [row["change"].get("entity", "") for row in applied],
                 "Name": [row["change"].get("name", row["key"]) for row in applied],
                 "Type": [row["change"].get("type", "") for row in applied],
-                "Created": [row["at"] for row in applied],
+                "Created (UTC)": [str(row["at"]).replace("T", " ").removesuffix("+00:00") for row in applied],
                 "Plan run": [row["run_id"] for row in applied],
             }),
             hide_index=True, width="stretch",

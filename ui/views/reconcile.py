@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -44,7 +45,8 @@ def _money_table(report: ReconcileReport) -> pd.DataFrame:
 
 
 def _run_label(run: dict[str, Any]) -> str:
-    return f"Run {run['id']} — {run['kind']}, {run['status']}, started {run['started_at']} by {run['operator']}"
+    started = str(run["started_at"]).replace("T", " ").removesuffix("+00:00")
+    return f"Run {run['id']} — {run['kind']}, {run['status']}, started {started} UTC by {run['operator']}"
 
 
 def _rollback_summary(r: RollbackReport, verb: str) -> str:
@@ -104,9 +106,17 @@ else:
                "totals (bridgework.toml [options]).")
     st.dataframe(table.style.apply(lambda row: ["background-color: #f8d7da" if row["Result"] != "OK" else ""] * len(row),
                                    axis=1),
-                 hide_index=True, width="stretch", column_config={"Why": st.column_config.TextColumn(width="large")})
-    st.bar_chart(table.set_index("Entity map")[["Loaded", "Skipped", "Rejected"]], horizontal=True, stack=True,
-                 color=["#2e7d32", "#9e9e9e", "#c62828"], x_label="Records", y_label="")
+                 hide_index=True, width="stretch", height=36 * (len(table) + 1) + 2,
+                 column_config={"Why": st.column_config.TextColumn(width="large")})
+    chart = alt.Chart(table).transform_fold(["Loaded", "Skipped", "Rejected"], as_=["Outcome", "Records"]).mark_bar().encode(
+        x=alt.X("Records:Q", stack="zero", title="Source records"),
+        y=alt.Y("Entity map:N", sort=None, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+        color=alt.Color("Outcome:N", scale=alt.Scale(domain=["Loaded", "Skipped", "Rejected"],
+                                                     range=["#2e7d32", "#9e9e9e", "#c62828"]),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=["Entity map", "Outcome:N", "Records:Q"])
+    st.markdown("**Where every source record went**")
+    st.altair_chart(chart.properties(height=max(120, 26 * len(table))), width="stretch")
     money = _money_table(report)
     st.subheader("Money totals")
     if money.empty:
@@ -142,7 +152,8 @@ st.caption("Deletes what the run created in the destination and restores what it
 choices = list(reversed(loads))
 pick = st.selectbox("Run", range(len(choices)), format_func=lambda i: _run_label(choices[i]), key="rollback_run")
 run_id = int(choices[pick]["id"])
-force = st.checkbox("Also undo records someone edited in the destination after bridgework wrote them", value=False, key="rollback_force")
+force = st.checkbox("Also undo records someone edited in the destination after bridgework wrote them", value=False,
+                    key="rollback_force")
 if st.button("Preview the rollback", key="rollback_preview"):
     st.session_state["rollback_action"] = (run_id, True, force)
     st.rerun()
@@ -154,6 +165,7 @@ _, _, dry = preview
 st.warning(_rollback_summary(dry, "Would"))
 per_map = pd.DataFrame({"Delete": pd.Series(dry.deleted), "Restore": pd.Series(dry.restored, dtype="int64"),
                         "Left alone (edited)": pd.Series(dry.edited_skipped, dtype="int64")}).fillna(0).astype(int)
+per_map.index.name = "Entity map"
 if not per_map.empty:
     st.dataframe(per_map, width="stretch")
 understood = st.checkbox(f"I understand: these records will be removed from {ws.settings.destination.kind} "

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -110,7 +111,7 @@ def _progress(workspace: Workspace, maps: list[tuple[str, str]]) -> tuple[dict[s
         rows.append({"Entity map": map_id, "Done": done, "Total": totals.get(map_id, 0),
                      "Progress": done / totals[map_id] if totals.get(map_id) else 1.0,
                      "Loaded": states.get((map_id, "loaded"), 0), "Errors": errors,
-                     "Records/s": round(rate, 1) if rate else None,
+                     "Records/s": f"{rate:,.1f}" if rate else "",
                      "ETA": f"{left / rate:,.0f} s" if rate and left and run and run["status"] == "running" else ""})
     return run, pd.DataFrame(rows), reasons
 
@@ -130,53 +131,6 @@ running = _alive(proc)
 if refusal:
     st.error(refusal)
     st.info("The load starts once this is fixed: see **Review the map**, **Schema plan** and **Data check**.")
-
-left, right, _ = st.columns([1, 1, 3])
-if left.button("Start / resume the load", type="primary", disabled=running or refusal is not None, key="run_start"):
-    _start(ws.root)
-    st.rerun()
-right.button("Stop safely", disabled=not running, key="run_stop", on_click=_stop,
-             help="Stops after the batch in flight is recorded. Start again later: it resumes.")
-
-
-@st.fragment(run_every=2 if running else None)
-def _live() -> None:
-    proc_now: subprocess.Popen[bytes] | None = st.session_state.get("run_proc")
-    if running and not _alive(proc_now):
-        st.rerun(scope="app")  # the load ended: refresh the buttons and the summary
-    run, table, reasons = _progress(ws, maps)
-    if running:
-        stopping = " Stopping after the current batch ..." if st.session_state.get("run_stop_sent") else ""
-        st.info(f"Loading (run {run['id'] if run else '…'}, process {st.session_state['run_pid']}).{stopping} "
-                "This page refreshes every 2 seconds; you may leave it, the load carries on.")
-    elif run is None:
-        st.info("Nothing has been loaded yet. Next: press **Start / resume the load**.")
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Records done", f"{int(table['Done'].sum()):,} of {int(table['Total'].sum()):,}")
-    c2.metric("Loaded", f"{int(table['Loaded'].sum()):,}")
-    c3.metric("With errors", f"{int(table['Errors'].sum()):,}")
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "Progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
-        "Records/s": st.column_config.NumberColumn(format="%.1f")})
-    left_chart, right_chart = st.columns(2)
-    with left_chart:
-        st.markdown("**Progress per object**")
-        chart = table.set_index("Entity map")[["Loaded"]].assign(
-            Errors=table.set_index("Entity map")["Errors"],
-            Remaining=(table["Total"] - table["Done"]).clip(lower=0).to_numpy())
-        st.bar_chart(chart, horizontal=True, stack=True, color=["#2e7d32", "#c62828", "#bdbdbd"], x_label="Records",
-                     y_label="")
-    with right_chart:
-        st.markdown("**Errors by reason**")
-        if reasons.empty:
-            st.caption("No errors so far.")
-        else:
-            st.bar_chart(reasons.set_index("Reason")["Records"], horizontal=True, color="#c62828", x_label="Records",
-                         y_label="")
-            st.caption("The correction report on **Data check** lists each record and what to fix.")
-
-
-_live()
 
 
 def _outcome(returncode: int) -> None:
@@ -200,3 +154,64 @@ def _outcome(returncode: int) -> None:
 
 if proc is not None and not running:
     _outcome(int(proc.returncode))
+
+
+left, right, _ = st.columns([1, 1, 3])
+if left.button("Start / resume the load", type="primary", disabled=running or refusal is not None, key="run_start"):
+    _start(ws.root)
+    st.rerun()
+right.button("Stop safely", disabled=not running, key="run_stop", on_click=_stop,
+             help="Stops after the batch in flight is recorded. Start again later: it resumes.")
+
+
+@st.fragment(run_every=2 if running else None)
+def _live() -> None:
+    proc_now: subprocess.Popen[bytes] | None = st.session_state.get("run_proc")
+    if running and not _alive(proc_now):
+        st.rerun(scope="app")  # the load ended: refresh the buttons and the summary
+    run, table, reasons = _progress(ws, maps)
+    if running:
+        stopping = " Stopping after the current batch ..." if st.session_state.get("run_stop_sent") else ""
+        st.info(f"Loading (run {run['id'] if run else '…'}, process {st.session_state['run_pid']}).{stopping} "
+                "This page refreshes every 2 seconds; you may leave it, the load carries on.")
+    elif run is None:
+        st.info("Nothing has been loaded yet. Next: press **Start / resume the load**.")
+    elif run["status"] == "running" and proc_now is None:
+        st.warning(f"Run {run['id']} did not finish: it was interrupted, or it is still running from another window. "
+                   "If it is not running anywhere, press **Start / resume the load** to carry on where it stopped.")
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Records done", f"{int(table['Done'].sum()):,} of {int(table['Total'].sum()):,}")
+    c2.metric("Loaded", f"{int(table['Loaded'].sum()):,}")
+    c3.metric("With errors", f"{int(table['Errors'].sum()):,}")
+    st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 1) + 2, column_config={
+        "Progress": st.column_config.ProgressColumn(
+            min_value=0.0, max_value=1.0, format="percent", help="Share of the source records with an outcome (loaded, "
+            "skipped by the map or rejected)"),
+        "Errors": st.column_config.NumberColumn(help="Rejected, failed or in conflict: see Errors by reason")})
+    left_chart, right_chart = st.columns(2)
+    with left_chart:
+        st.markdown("**Progress per object**")
+        bars = table.assign(**{"Remaining": (table["Total"] - table["Done"]).clip(lower=0),
+                               "Done without errors": (table["Done"] - table["Errors"]).clip(lower=0)})
+        states = ["Done without errors", "Errors", "Remaining"]
+        chart = alt.Chart(bars).transform_fold(states, as_=["State", "Records"]).mark_bar().encode(
+            x=alt.X("Records:Q", stack="zero", title="Records"),
+            y=alt.Y("Entity map:N", sort=None, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+            color=alt.Color("State:N", scale=alt.Scale(domain=states, range=["#2e7d32", "#c62828", "#bdbdbd"]),
+                            legend=alt.Legend(orient="bottom", title=None)),
+            tooltip=["Entity map", "State:N", "Records:Q"])
+        st.altair_chart(chart.properties(height=max(120, 26 * len(bars))), width="stretch")
+    with right_chart:
+        st.markdown("**Errors by reason**")
+        if reasons.empty:
+            st.caption("No errors so far.")
+        else:
+            chart = alt.Chart(reasons).mark_bar(color="#c62828").encode(
+                x=alt.X("Records:Q", title="Records"), y=alt.Y("Reason:N", sort="-x", title=None,
+                                                              axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+                tooltip=["Reason", "Records"])
+            st.altair_chart(chart.properties(height=max(120, 28 * len(reasons))), width="stretch")
+            st.caption("The correction report on **Data check** lists each record and what to fix.")
+
+
+_live()

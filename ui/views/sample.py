@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -35,10 +36,11 @@ key = f"sample_result::{ws.root}"
 
 
 def _open_sample(s: Session) -> int | None:
-    """The newest sample run that still has records in the destination and no decision yet."""
+    """The newest sample run that still has something to undo in the destination and no decision yet."""
     rows = s.ledger.query(
-        "SELECT r.id FROM runs r WHERE r.kind = 'sample' AND EXISTS (SELECT 1 FROM records x WHERE x.created_run = r.id "
-        "AND x.state != 'deleted') AND NOT EXISTS (SELECT 1 FROM confirmations c WHERE c.what = 'sample kept' "
+        "SELECT r.id FROM runs r WHERE r.kind = 'sample' AND (EXISTS (SELECT 1 FROM records x WHERE x.created_run = r.id "
+        "AND x.state != 'deleted') OR EXISTS (SELECT 1 FROM before_images b WHERE b.run_id = r.id AND b.restored = 0)) "
+        "AND NOT EXISTS (SELECT 1 FROM confirmations c WHERE c.what = 'sample kept' "
         "AND c.key = CAST(r.id AS TEXT)) ORDER BY r.id DESC LIMIT 1")
     return int(rows[0]["id"]) if rows else None
 
@@ -110,14 +112,18 @@ if pending is not None:
         a.button("Keep", key="sample_keep", on_click=_decide, args=("keep",))
         b.button("Roll back", type="primary", key="sample_rollback", on_click=_decide, args=("rollback",))
 
-if result is None or result["run"] != pending:
+if result is None:
     st.caption("The field-by-field diff is shown right after a sample runs.")
     st.stop()
+if result["run"] != pending:
+    st.caption(f"Sample run {result['run']} only met records that were already loaded, so there is nothing of it to "
+               "keep or roll back. Their field-by-field diff is below.")
 
 diffs: list[RecordDiff] = result["diffs"]
 silent = [(d, f) for d in diffs for f in d.fields if f.change in SILENT]
 c1, c2, c3 = st.columns(3)
-c1.metric("Records selected", f"{sum(result['selected'].values()):,}")
+c1.metric("Records in the sample", f"{sum(result['selected'].values()):,}",
+          help="The patients you asked for plus every record they point at or that points at them.")
 c2.metric("Records read back", f"{len(diffs):,}")
 c3.metric("Silent changes", f"{len(silent):,}")
 if not diffs:
@@ -134,13 +140,16 @@ if silent:
                                  "Field": [f.field for _, f in silent], "Change": [f.change for _, f in silent],
                                  "Meaning": [MEANING[f.change] for _, f in silent]}),
                    hide_index=True, width="stretch")
-    right.bar_chart(kinds.groupby("Change").size().rename("Fields"), x_label="", y_label="Fields")
+    right.altair_chart(alt.Chart(kinds).mark_bar(color="#c62828").encode(
+        x=alt.X("count():Q", title="Fields"), y=alt.Y("Change:N", sort="-x", title=None), tooltip=["Change", "count()"]
+    ).properties(height=max(100, 34 * kinds["Change"].nunique())), width="stretch")
 else:
     st.success("Every field arrived as sent (or written differently with the same value).")
 
 reveal = st.toggle("Show real values on this screen (never saved)", value=False, key="sample_reveal")
 only_silent = st.checkbox("Only records with silent changes", value=bool(silent), key="sample_only_silent")
-shown = [d for d in diffs if d.silent_changes] if only_silent else diffs
+shown = sorted((d for d in diffs if d.silent_changes or not only_silent),
+               key=lambda d: (-len(d.silent_changes), -len(d.fields)))  # the telling records first
 if not shown:
     st.info("No record matches this filter.")
     st.stop()
