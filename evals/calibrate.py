@@ -165,9 +165,10 @@ def _thresholds(cal: Calibration, queries: Sequence[tuple[float, bool, bool]]) -
     is_match = np.array([q[2] for q in queries])
     auto = 0.99
     # Auto-accept must also read right to a person: never below a calibrated 0.9.
-    for t in sorted({v for v in np.round(best, 3).tolist() if v >= 0.9}):
-        sel = (best >= t) & is_match
-        if sel.sum() >= 10 and right[sel].mean() >= 0.99:
+    for t in sorted({v for v in best.tolist() if v >= 0.9}):  # exact step values: rounding up would skip a step
+        # Every proposal above t counts, custom/skip rows proposed as matches included (they are wrong).
+        sel = best >= t
+        if sel.sum() >= 10 and (right & is_match)[sel].mean() >= 0.99:
             auto = float(t)
             break
     no_match, best_acc = 0.3, -1.0
@@ -176,7 +177,7 @@ def _thresholds(cal: Calibration, queries: Sequence[tuple[float, bool, bool]]) -
         acc = float(np.mean(np.where(is_match, (best >= t) & right, best < t)))
         if acc > best_acc:
             no_match, best_acc = float(t), acc
-    return {"auto_accept": round(max(auto, no_match), 4), "no_match": round(no_match, 4)}
+    return {"auto_accept": max(auto, no_match), "no_match": round(no_match, 4)}
 
 
 def calibration_settings() -> ProposerSettings:

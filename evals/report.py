@@ -95,13 +95,14 @@ def evaluate(paths: Sequence[Path], *, templates: bool = True, llm: str | None =
 
 def _row(table: Table, name: str, m: Metrics, note: str = "") -> None:
     table.add_row(name, str(m.n_match), f"{m.hit1:.3f}", f"{m.hit3:.3f}", f"{m.hit5:.3f}", f"{m.mrr:.3f}",
-                  f"{m.auto_precision:.3f} @ {m.auto_coverage:.0%}", f"{m.nomatch_correct:.3f} ({m.n_nomatch})", note)
+                  f"{m.auto_precision:.3f} ({m.auto_precision_match_rows:.3f}) @ {m.auto_coverage:.0%}",
+                  f"{m.nomatch_correct:.3f} ({m.n_nomatch})", note)
 
 
 def print_report(report: EvalReport, console: Console) -> None:
     """The Rich summary table."""
     t = Table(title=f"Mapping accuracy (auto-accept at calibrated score >= {report.auto_accept:.2f})", title_justify="left")
-    for col in ("Run", "Queries", "Hit@1", "Hit@3", "Hit@5", "MRR", "Auto-accept prec. @ cov.", "No-match right", "Note"):
+    for col in ("Run", "Queries", "Hit@1", "Hit@3", "Hit@5", "MRR", "Auto-accept prec. (match rows) @ cov.", "No-match right", "Note"):
         t.add_column(col)
     for case, queries in report.cold:
         _row(t, f"cold: {case.name}", score([(case, queries)], report.auto_accept))

@@ -35,7 +35,7 @@ def test_metrics_hit_mrr_auto_accept_and_no_match() -> None:
                _q("ssn", "skip", ("FirstName", 0.01))]
     m = score([(case, queries)], auto_accept=0.9)
     assert (m.hit1, m.hit3, m.mrr) == (0.5, 1.0, 0.75)
-    assert (m.auto_precision, m.auto_coverage) == (1.0, 0.5)
+    assert (m.auto_precision, m.auto_coverage, m.auto_precision_match_rows) == (1.0, 0.5, 1.0)
     assert (m.n_nomatch, m.nomatch_correct) == (1, 1.0)
     assert rank_of(case, queries[1]) == 2
 
