@@ -128,6 +128,10 @@ def load_case(folder: Path) -> Case:
     source_system, _, dest_system = name.partition("_")
     source = _source_schema(_read_csv(folder / "source.csv"), source_system or "source")
     destination = _target_schema(_read_csv(folder / "target.csv"), dest_system or "destination")
+    if not source.entities:
+        raise BridgeworkError(f"{folder / 'source.csv'} lists no columns.", hint="Give each row TableName and ColumnName.")
+    if not destination.entities:
+        raise BridgeworkError(f"{folder / 'target.csv'} lists no fields.", hint="Give each row ObjectName and FieldName.")
     gold = tuple(
         GoldRow(r.get("SRC_ENT", ""), r.get("SRC_ATT", ""), r.get("TGT_ENT", ""), r.get("TGT_ATT", ""),
                 (r.get("KIND", "") or "direct").lower())
