@@ -124,6 +124,47 @@ def fit_weights(prepared: Sequence[Prepared], iterations: int = 400) -> dict[str
     return out
 
 
+def fit_gap(prepared: Sequence[Prepared], weights: dict[str, float], iterations: int = 300) -> dict[str, float]:
+    """Second stage: how much a candidate's lead over the rest of its row adds (logistic on z and gap).
+
+    Fitted on the top candidates of every gold query, unweighted, so the output stays close to calibrated.
+    """
+    no_gap = Calibration(weights={**weights, "gap": 0.0})
+    zs: list[NDArray[np.float64]] = []
+    gaps: list[NDArray[np.float64]] = []
+    ys: list[NDArray[np.float64]] = []
+    for p in prepared:
+        rows = np.flatnonzero(p.has_match | p.no_match)
+        if not len(rows) or p.labels.shape[1] < 2:
+            continue
+        prob = np.clip(combine(p.feats, no_gap, frozenset())[rows], 1e-12, 1 - 1e-12)
+        z = np.log(prob / (1 - prob))
+        top2 = -np.sort(-z, axis=1)[:, :2]
+        gap = np.clip(np.where(z >= top2[:, :1], z - top2[:, 1:2], z - top2[:, :1]), -4, 4)
+        order = np.argsort(-z, axis=1, kind="stable")[:, :5]
+        pick = np.take_along_axis
+        zs.append(pick(z, order, axis=1).ravel())
+        gaps.append(pick(gap, order, axis=1).ravel())
+        ys.append(pick(p.labels[rows], order, axis=1).ravel())
+    if not zs:
+        return weights
+    X = np.column_stack([np.concatenate(zs), np.concatenate(gaps)])
+    y = np.concatenate(ys)
+    a, c, d = 1.0, 0.0, 0.0
+    for _ in range(iterations):
+        t = a * X[:, 0] + c * X[:, 1] + d
+        g = 1.0 / (1.0 + np.exp(-np.clip(t, -30, 30))) - y
+        a -= 0.05 * float(g @ X[:, 0]) / len(y)
+        c -= 0.05 * float(g @ X[:, 1]) / len(y)
+        d -= 0.05 * float(g.mean())
+    a = max(a, 0.05)
+    out = {k: v * a if k in (*FEATURES, "incompatible") else v for k, v in weights.items()}
+    out["bias"] = weights["bias"] * a + d
+    # combine() computes the gap on the scaled score, so the gap weight is divided by the scale.
+    out["gap"] = c / a
+    return out
+
+
 def _top_rows(p: Prepared, cal: Calibration, depth: int = 5) -> tuple[NDArray[np.float64], NDArray[np.float64], list[tuple[float, bool, bool]]]:
     """(raw, correct) for the top `depth` candidates of every gold query, and per query (best, right, is_match)."""
     raw = combine(p.feats, cal, frozenset())
@@ -143,7 +184,7 @@ def _top_rows(p: Prepared, cal: Calibration, depth: int = 5) -> tuple[NDArray[np
 
 def fit(prepared: Sequence[Prepared], method: str) -> Calibration:
     """Weights, isotonic curve and thresholds from prepared cases."""
-    weights = fit_weights(prepared)
+    weights = fit_gap(prepared, fit_weights(prepared))
     base = Calibration(weights=weights, method=method)
     xs, ys, queries = [], [], []
     for p in prepared:
