@@ -72,12 +72,21 @@ def _by_key(entity: str, fk: str) -> tuple[str, ...]:
     return idx.get(("", fk), ())
 
 
+@lru_cache(maxsize=1)
+def _squashed() -> dict[str, str]:
+    """Known source names without separators (`birth_date` -> `birthdate`) -> their key."""
+    return {f.replace("_", ""): f for e, f in sorted(_source_index()) if e == "" and len(f) >= 6}
+
+
 def _fuzzy(entity: str, fk: str) -> tuple[str, ...]:
-    if len(fk) < 6:
+    # Compared without separators so a typo (`birthdat`) matches but a different word
+    # (`phone_number` vs `mobile_number`) does not.
+    squashed = fk.replace("_", "")
+    if len(squashed) < 6:
         return ()
-    names = sorted({f for e, f in _source_index() if e == "" and len(f) >= 6})
-    hit = process.extractOne(fk, names, scorer=fuzz.ratio, score_cutoff=88)
-    return _by_key(entity, hit[0]) if hit else ()
+    table = _squashed()
+    hit = process.extractOne(squashed, sorted(table), scorer=fuzz.ratio, score_cutoff=90)
+    return _by_key(entity, table[hit[0]]) if hit else ()
 
 
 @lru_cache(maxsize=65536)
