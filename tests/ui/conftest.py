@@ -1,8 +1,9 @@
-"""A small demo workspace for the review app: stored schemas and a proposed mapping.yaml."""
+"""Workspaces for the review app: a small hand-made one (review_workspace) and demo practices in known states."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -69,13 +70,31 @@ def copy_workspace(src: Workspace, dst: Path) -> Workspace:
     return Workspace.find(dst)
 
 
+DEMO_AUTO_ACCEPT = 0.9
+
+
+@contextmanager
+def _pinned_auto_accept() -> Iterator[None]:
+    """The demo auto-confirms at DEMO_AUTO_ACCEPT whatever the current calibration says, so these states stay put."""
+    import dataclasses
+
+    import mapper.propose
+
+    real = mapper.propose.load_calibration
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mapper.propose, "load_calibration",
+                      lambda *a, **k: dataclasses.replace(real(*a, **k), auto_accept=DEMO_AUTO_ACCEPT))
+        yield
+
+
 @pytest.fixture(scope="session")
 def demo_loaded(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     """`bridgework demo` on 60 patients into the in-process Odoo emulator: planned, checked, sampled, loaded."""
     from executor.demo import run_demo
 
     root = tmp_path_factory.mktemp("demo") / "loaded"
-    run_demo(root, dest="odoo", patients=60, say=lambda _: None)
+    with _pinned_auto_accept():
+        run_demo(root, dest="odoo", patients=60, say=lambda _: None)
     return Workspace.find(root)
 
 
@@ -84,7 +103,8 @@ def demo_proposed(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     """The same practice with its map proposed and auto-confirmed; no schema plan applied, nothing loaded."""
     from executor.demo import prepare
 
-    ws, _ = prepare(tmp_path_factory.mktemp("demo") / "proposed", dest="odoo", patients=60, say=lambda _: None)
+    with _pinned_auto_accept():
+        ws, _ = prepare(tmp_path_factory.mktemp("demo") / "proposed", dest="odoo", patients=60, say=lambda _: None)
     return ws
 
 

@@ -105,7 +105,7 @@ else:
             x=alt.X("Records:Q", title="Records"), y=alt.Y("Problem:N", sort="-x", title=None,
                                                           axis=alt.Axis(labelLimit=260, labelOverlap=False)),
             tooltip=["Problem", "Records"])
-        st.altair_chart(chart.properties(height=max(120, 34 * len(by_code))), width="stretch")
+        st.altair_chart(chart, width="stretch", height=70 + 32 * len(by_code))
     st.markdown("**Problems by entity map**")
     st.dataframe(findings.pivot_table(index="entity_map", columns="Problem", values="code", aggfunc="count", fill_value=0)
                  .rename_axis(index="Entity map", columns=None), width="stretch")

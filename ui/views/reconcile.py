@@ -16,6 +16,9 @@ from executor.status import status
 from ui import state
 
 AUDIT_NAME = "audit.csv"
+LEDGER_STATES = ("loaded", "skipped", "rejected", "failed", "conflict", "pending", "deleted")
+SILENT_WORDS = {"truncated": "cut short", "case": "with changed case", "dropped": "not stored",
+                "changed": "stored differently"}
 
 ws = state.workspace()
 st.title("Reconcile & rollback")
@@ -87,8 +90,10 @@ if report is None:
     else:
         st.info("Next: press **Reconcile now** to read the destination back and compare it with the source and the ledger.")
         counts = pd.DataFrame(current.maps).T.fillna(0).astype(int)
+        counts = counts[[c for c in LEDGER_STATES if c in counts.columns]]
+        counts.columns = [c.capitalize() for c in counts.columns]
         st.markdown("**What the ledger says so far (not yet checked against the destination)**")
-        st.dataframe(counts, width="stretch")
+        st.dataframe(counts.rename_axis("Entity map"), width="stretch", height="content")
 else:
     table = _reconcile_table(report)
     differ = table[table["Result"] != "OK"]
@@ -104,10 +109,12 @@ else:
                  "(it resumes) and reconcile.")
     st.caption(f"Tolerance: {options.count_tolerance} record(s) per entity map, {options.money_tolerance} in money "
                "totals (bridgework.toml [options]).")
-    st.dataframe(table.style.apply(lambda row: ["background-color: #f8d7da" if row["Result"] != "OK" else ""] * len(row),
+    shown = table if len(differ) else table.drop(columns="Why")
+    st.dataframe(shown.style.apply(lambda row: ["background-color: #f8d7da" if row["Result"] != "OK" else ""] * len(row),
                                    axis=1),
-                 hide_index=True, width="stretch", height=36 * (len(table) + 1) + 2,
-                 column_config={"Why": st.column_config.TextColumn(width="large")})
+                 hide_index=True, width="stretch", height="content",
+                 column_config={"Entity map": st.column_config.TextColumn(width="medium"),
+                                "Why": st.column_config.TextColumn(width="large")})
     chart = alt.Chart(table).transform_fold(["Loaded", "Skipped", "Rejected"], as_=["Outcome", "Records"]).mark_bar().encode(
         x=alt.X("Records:Q", stack="zero", title="Source records"),
         y=alt.Y("Entity map:N", sort=None, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
@@ -116,7 +123,7 @@ else:
                         legend=alt.Legend(orient="bottom", title=None)),
         tooltip=["Entity map", "Outcome:N", "Records:Q"])
     st.markdown("**Where every source record went**")
-    st.altair_chart(chart.properties(height=max(120, 26 * len(table))), width="stretch")
+    st.altair_chart(chart, width="stretch", height=90 + 24 * len(table))
     money = _money_table(report)
     st.subheader("Money totals")
     if money.empty:
@@ -125,8 +132,9 @@ else:
         st.dataframe(money, hide_index=True, width="stretch")
     silent = {m: r.field_changes for m, r in report.maps.items() if r.field_changes}
     if silent:
-        st.warning("Fields the destination changed without an error (in a sample of each map): " + "; ".join(
-            f"{m}: " + ", ".join(f"{n} {kind}" for kind, n in changes.items()) for m, changes in silent.items()))
+        st.warning("Values the destination changed without an error (compared on a sample of each map): " + "; ".join(
+            f"{m}: " + ", ".join(f"{n} {SILENT_WORDS.get(kind, kind)}" for kind, n in changes.items())
+            for m, changes in silent.items()) + ". **Sample & diff** shows them field by field.")
 
 st.header("Audit trail")
 st.caption("One row per record action: source id, destination id, object, action, time, operator and run. "

@@ -172,7 +172,8 @@ def _live() -> None:
     run, table, reasons = _progress(ws, maps)
     if running:
         stopping = " Stopping after the current batch ..." if st.session_state.get("run_stop_sent") else ""
-        st.info(f"Loading (run {run['id'] if run else '…'}, process {st.session_state['run_pid']}).{stopping} "
+        started = f"run {run['id']}" if run and run["status"] == "running" else "starting"
+        st.info(f"Loading ({started}, process {st.session_state['run_pid']}).{stopping} "
                 "This page refreshes every 2 seconds; you may leave it, the load carries on.")
     elif run is None:
         st.info("Nothing has been loaded yet. Next: press **Start / resume the load**.")
@@ -183,9 +184,9 @@ def _live() -> None:
     c1.metric("Records done", f"{int(table['Done'].sum()):,} of {int(table['Total'].sum()):,}")
     c2.metric("Loaded", f"{int(table['Loaded'].sum()):,}")
     c3.metric("With errors", f"{int(table['Errors'].sum()):,}")
-    st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 1) + 2, column_config={
+    st.dataframe(table, hide_index=True, width="stretch", height="content", column_config={
         "Progress": st.column_config.ProgressColumn(
-            min_value=0.0, max_value=1.0, format="percent", help="Share of the source records with an outcome (loaded, "
+            min_value=0.0, max_value=1.0, format="percent", color="blue", help="Share of the source records with an outcome (loaded, "
             "skipped by the map or rejected)"),
         "Errors": st.column_config.NumberColumn(help="Rejected, failed or in conflict: see Errors by reason")})
     left_chart, right_chart = st.columns(2)
@@ -200,7 +201,7 @@ def _live() -> None:
             color=alt.Color("State:N", scale=alt.Scale(domain=states, range=["#2e7d32", "#c62828", "#bdbdbd"]),
                             legend=alt.Legend(orient="bottom", title=None)),
             tooltip=["Entity map", "State:N", "Records:Q"])
-        st.altair_chart(chart.properties(height=max(120, 26 * len(bars))), width="stretch")
+        st.altair_chart(chart, width="stretch", height=90 + 24 * len(bars))
     with right_chart:
         st.markdown("**Errors by reason**")
         if reasons.empty:
@@ -210,7 +211,7 @@ def _live() -> None:
                 x=alt.X("Records:Q", title="Records"), y=alt.Y("Reason:N", sort="-x", title=None,
                                                               axis=alt.Axis(labelLimit=260, labelOverlap=False)),
                 tooltip=["Reason", "Records"])
-            st.altair_chart(chart.properties(height=max(120, 28 * len(reasons))), width="stretch")
+            st.altair_chart(chart, width="stretch", height=70 + 32 * len(reasons))
             st.caption("The correction report on **Data check** lists each record and what to fix.")
 
 

@@ -142,7 +142,7 @@ if silent:
                    hide_index=True, width="stretch")
     right.altair_chart(alt.Chart(kinds).mark_bar(color="#c62828").encode(
         x=alt.X("count():Q", title="Fields"), y=alt.Y("Change:N", sort="-x", title=None), tooltip=["Change", "count()"]
-    ).properties(height=max(100, 34 * kinds["Change"].nunique())), width="stretch")
+    ), width="stretch", height=70 + 32 * kinds["Change"].nunique())
 else:
     st.success("Every field arrived as sent (or written differently with the same value).")
 
