@@ -154,7 +154,7 @@ def test_kill_9_at_20_points_then_resume_equals_one_shot(tmp_path: Path, practic
     reference = make_workspace(tmp_path / "ref", practice_db, clean.url)
     assert cli("run", "-w", str(reference.root)).exit_code == 0
     expected = clean.content()
-    emu = emulator(slow_every=1, slow_seconds=0.15)  # a slower server, so kills land inside the load
+    emu = emulator(slow_every=1, slow_seconds=0.1)  # a slower server, so kills land inside the load
     ws = make_workspace(tmp_path / "kill", practice_db, emu.url)
     rng = random.Random(20)
     env = {**os.environ, **LOCAL_CREDENTIALS}
@@ -162,7 +162,7 @@ def test_kill_9_at_20_points_then_resume_equals_one_shot(tmp_path: Path, practic
     for _ in range(20):
         proc = subprocess.Popen([*BW, "run", "-w", str(ws.root), "--json"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(2.0, 6.0))
+        time.sleep(rng.uniform(2.0, 5.0))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             killed += 1
