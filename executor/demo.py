@@ -18,6 +18,7 @@ from mapper.errors import ConfigError
 Say = Callable[[str], None]
 DEMO_SEED = 7
 DEMO_SITES = 2
+ENTITY_FLOOR = 0.9
 
 
 def _fresh_workspace(root: Path, dest: str, patients: int) -> Workspace:
@@ -38,7 +39,7 @@ def prepare(root: Path, *, dest: str, patients: int, say: Say) -> tuple[Workspac
     """Generate, introspect, describe, propose and auto-confirm; the workspace and the threshold used."""
     from connectors.sources.demo import generate_practice
     from mapper.propose import load_calibration, propose
-    from mapper.spec import confirm, now_utc, reject, schema_hash
+    from mapper.spec import Decision, confirm, now_utc, reject, schema_hash
 
     ws = _fresh_workspace(root, dest, patients)
     generate_practice(ws.root / "source" / "practice.db", patients=patients, sites=DEMO_SITES, seed=DEMO_SEED)
@@ -57,10 +58,15 @@ def prepare(root: Path, *, dest: str, patients: int, say: Say) -> tuple[Workspac
     spec.source_schema_hash, spec.destination_schema_hash = schema_hash(src_schema), schema_hash(dst_schema)
     threshold = load_calibration().auto_accept
     confirm(spec, min_score=threshold, by="bridgework demo", at=now_utc())
+    entity_floor = min(threshold, ENTITY_FLOOR)
+    for em in spec.entities:  # entity placement scores are not calibrated like field scores
+        if em.status == "proposed" and em.score >= entity_floor and any(fm.status == "confirmed" for fm in em.fields):
+            em.decision = Decision(status="confirmed", by="bridgework demo", at=now_utc())
     reject(spec, max_score=1.01, by="bridgework demo", at=now_utc(), reason="below the auto-accept threshold (demo)")
     _one_writer_per_field(spec)
     spec.save(ws.mapping_path)
-    say(f"Proposed a mapping and AUTO-CONFIRMED every proposal scoring >= {threshold:.2f} (the rest rejected). "
+    say(f"Proposed a mapping and AUTO-CONFIRMED every field proposal scoring >= {threshold:.2f} (the calibrated "
+        f"threshold) and every entity placement >= {entity_floor:.2f}; the rest rejected. "
         "A real migration is reviewed by a person first: bridgework review.")
     return ws, threshold
 

@@ -67,6 +67,8 @@ def _fetch(session: Session, em: EntityMap, ids: Iterable[str]) -> list[Mapping[
 def select(session: Session, n: int) -> dict[str, set[str]]:
     """Source ids per map: n root records, their children, and every record any of them points at."""
     maps = session.ordered_maps()
+    if not maps:
+        return {}
     root = root_map(maps, session)
     keys = key_fields(root, session.source_schema)
     chosen: dict[str, set[str]] = {em.id: set() for em in maps}
