@@ -145,6 +145,10 @@ class Destination(Protocol):
         """How many records of `entity` carry an external id starting with the prefix."""
         ...
 
+    def users(self) -> dict[str, str]:
+        """Destination users (record owners) by lower-cased email -> user id; read only, never created."""
+        ...
+
     def close(self) -> None:
         """Release the HTTP client."""
         ...
