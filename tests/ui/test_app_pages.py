@@ -218,7 +218,8 @@ def test_no_workspace_is_one_line(page: str, monkeypatch: pytest.MonkeyPatch) ->
     assert "bridgework review --workspace" in at.error[0].value
 
 
-def test_destination_down_is_one_readable_line(use, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("page", ["plan", "run"])
+def test_destination_down_is_one_readable_line(page: str, use, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from connectors.emulators.odoo import LOCAL_CREDENTIALS
 
     for name, value in LOCAL_CREDENTIALS.items():
@@ -226,7 +227,7 @@ def test_destination_down_is_one_readable_line(use, monkeypatch: pytest.MonkeyPa
     ws = use("demo_planned")
     ws.settings.destination.url = f"http://127.0.0.1:{free_port()}"
     ws.save_settings()
-    at = _page("plan")
+    at = _page(page)
     assert len(at.error) == 1
     message = at.error[0].value
     assert "did not answer" in message and "\n" not in message and "Traceback" not in message

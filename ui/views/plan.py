@@ -54,8 +54,10 @@ if view.pending:
             "Type": [c.type for c in view.pending],
             "Why": [c.reason for c in view.pending],
         }),
-        hide_index=True, width="stretch",
-        column_config={"Why": st.column_config.TextColumn(width="large")},
+        hide_index=True, width="stretch", height="content",
+        column_config={"What": st.column_config.TextColumn(width="small"),
+                       "Type": st.column_config.TextColumn(width="small"),
+                       "Why": st.column_config.TextColumn(width="large")},
     )
     st.info("Next: press the button above to create them (safe to press twice: nothing is created twice).")
 elif not made:

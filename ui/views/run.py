@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import streamlit as st
 from executor.preflight import preflight
 from executor.session import Session
 from executor.workspace import Workspace
-from mapper.errors import BridgeworkError
+from mapper.errors import BridgeworkError, SpecError
 from ui import state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,7 +73,7 @@ def _readonly(path: Path) -> sqlite3.Connection:
 
 def _source_totals(workspace: Workspace, maps: list[tuple[str, str]]) -> dict[str, int]:
     """Records per entity map in the source (counted once per page session: the source does not change mid-load)."""
-    cache_key = f"run_totals::{workspace.root}"
+    cache_key = f"run_totals::{workspace.root}::{maps}"
     if cache_key not in st.session_state:
         source = state.guarded(workspace.open_source)
         try:
@@ -86,7 +87,7 @@ def _source_totals(workspace: Workspace, maps: list[tuple[str, str]]) -> dict[st
 def _progress(workspace: Workspace, maps: list[tuple[str, str]]) -> tuple[dict[str, Any] | None, pd.DataFrame, pd.DataFrame]:
     """The newest load run, a row per entity map (done, errors, records/s, ETA) and errors by reason, from the ledger."""
     totals = _source_totals(workspace, maps)
-    with _readonly(workspace.ledger_path) as conn:
+    with closing(_readonly(workspace.ledger_path)) as conn:
         row = conn.execute("SELECT * FROM runs WHERE kind IN ('full', 'delta') ORDER BY id DESC LIMIT 1").fetchone()
         run = dict(row) if row else None
         states: dict[tuple[str, str], int] = {(r[0], r[1]): int(r[2]) for r in conn.execute(
@@ -119,18 +120,19 @@ def _progress(workspace: Workspace, maps: list[tuple[str, str]]) -> tuple[dict[s
 with state.guarded(Session.open, ws) as s:
     maps = [(em.id, em.source) for em in s.ordered_maps()]
     proc: subprocess.Popen[bytes] | None = st.session_state.get("run_proc")
-    refusal = None
+    refusal: BridgeworkError | None = None
     if not _alive(proc):
         with st.spinner("Checking that everything is ready ..."):
             try:
                 preflight(s)
             except BridgeworkError as exc:
-                refusal = str(exc)
+                refusal = exc
 
 running = _alive(proc)
-if refusal:
-    st.error(refusal)
-    st.info("The load starts once this is fixed: see **Review the map**, **Schema plan** and **Data check**.")
+if refusal is not None:
+    st.error(str(refusal))
+    if isinstance(refusal, SpecError):
+        st.info("The load starts once this is fixed: see **Review the map**, **Schema plan** and **Data check**.")
 
 
 def _outcome(returncode: int) -> None:
@@ -176,7 +178,11 @@ def _live() -> None:
         st.info(f"Loading ({started}, process {st.session_state['run_pid']}).{stopping} "
                 "This page refreshes every 2 seconds; you may leave it, the load carries on.")
     elif run is None:
-        st.info("Nothing has been loaded yet. Next: press **Start / resume the load**.")
+        if refusal is None:
+            st.info("Nothing has been loaded yet. Next: press **Start / resume the load**.")
+        if not int(table["Done"].sum()):
+            st.caption(f"{int(table['Total'].sum()):,} source records in {len(table)} entity maps wait to be loaded.")
+            return
     elif run["status"] == "running" and proc_now is None:
         st.warning(f"Run {run['id']} did not finish: it was interrupted, or it is still running from another window. "
                    "If it is not running anywhere, press **Start / resume the load** to carry on where it stopped.")
