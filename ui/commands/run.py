@@ -153,9 +153,11 @@ def run_cmd(workspace: WorkspaceOption = None, json_out: JsonOption = False, for
     """Load everything in dependency order; resumes after an interruption, never duplicates."""
     from executor.preflight import preflight
     from executor.run import execute
+    from executor.templates import learn_confirmed_map
 
     with _session(workspace) as s:
         preflight(s)
+        learn_confirmed_map(s)
         with _bars(s, json_out) as progress:
             report = execute(s, "full", force=force, progress=progress)
     if json_out:
