@@ -1,7 +1,8 @@
 """The demo: a generated practice into a local destination emulator, every step of a real migration in turn.
 
 The one shortcut is said out loud: proposals at or above the calibrated threshold are
-accepted and the rest rejected without a person. A real migration is reviewed first.
+accepted, then the demo plays the reviewer and accepts the proposer's top choice for the rest.
+A real migration is reviewed by a person first.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from mapper.errors import ConfigError
 Say = Callable[[str], None]
 DEMO_SEED = 7
 DEMO_SITES = 2
-ENTITY_FLOOR = 0.9
 
 
 def _fresh_workspace(root: Path, dest: str, patients: int) -> Workspace:
@@ -39,7 +39,7 @@ def prepare(root: Path, *, dest: str, patients: int, say: Say) -> tuple[Workspac
     """Generate, introspect, describe, propose and auto-confirm; the workspace and the threshold used."""
     from connectors.sources.demo import generate_practice
     from mapper.propose import load_calibration, propose
-    from mapper.spec import Decision, confirm, now_utc, reject, schema_hash
+    from mapper.spec import confirm, now_utc, reject, schema_hash
 
     ws = _fresh_workspace(root, dest, patients)
     generate_practice(ws.root / "source" / "practice.db", patients=patients, sites=DEMO_SITES, seed=DEMO_SEED)
@@ -57,17 +57,15 @@ def prepare(root: Path, *, dest: str, patients: int, say: Say) -> tuple[Workspac
     spec = propose(src_schema, dst_schema, destination_kind=dest)
     spec.source_schema_hash, spec.destination_schema_hash = schema_hash(src_schema), schema_hash(dst_schema)
     threshold = load_calibration().auto_accept
-    confirm(spec, min_score=threshold, by="bridgework demo", at=now_utc())
-    entity_floor = min(threshold, ENTITY_FLOOR)
-    for em in spec.entities:  # entity placement scores are not calibrated like field scores
-        if em.status == "proposed" and em.score >= entity_floor and any(fm.status == "confirmed" for fm in em.fields):
-            em.decision = Decision(status="confirmed", by="bridgework demo", at=now_utc())
-    reject(spec, max_score=1.01, by="bridgework demo", at=now_utc(), reason="below the auto-accept threshold (demo)")
+    auto = len(confirm(spec, min_score=threshold, by="bridgework demo", at=now_utc()).changed)
+    reviewer = "bridgework demo (playing the reviewer)"
+    played = len(confirm(spec, min_score=0.0, by=reviewer, at=now_utc()).changed)
+    reject(spec, max_score=1.01, by=reviewer, at=now_utc(), reason="no usable proposal (demo)")
     _one_writer_per_field(spec)
     spec.save(ws.mapping_path)
-    say(f"Proposed a mapping and AUTO-CONFIRMED every field proposal scoring >= {threshold:.2f} (the calibrated "
-        f"threshold) and every entity placement >= {entity_floor:.2f}; the rest rejected. "
-        "A real migration is reviewed by a person first: bridgework review.")
+    say(f"Proposed a mapping: AUTO-CONFIRMED {auto} proposal(s) scoring >= {threshold:.2f} (the calibrated "
+        f"threshold), then PLAYED THE REVIEWER and accepted the proposer's top choice for the other {played}. "
+        "A real migration is reviewed by a person: bridgework review.")
     return ws, threshold
 
 

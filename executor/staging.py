@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from connectors.base import DestRecord, Source, external_id
+from executor.constraints import check_values, constrained
 from mapper.schema import Entity, Schema
 from mapper.spec import EntityMap, FieldMap, MappingSpec
 from mapper.transforms import TransformContext, TransformError, run_chain
@@ -184,6 +185,7 @@ class Stager:
         plan = [(fm, target_name(fm), fm.sources) for fm in fields]
         targets = {target_name(fm): (dest.field(target_name(fm)) if dest and dest.has(target_name(fm)) else None)
                    for fm in fields}
+        checked = constrained(dest, set(targets))
         lookups = {fm.lookup: self.lookup(fm.lookup) for fm in fields if fm.kind == "relation" and fm.lookup}
         merged = self.aliases(em.id) if self.aliases is not None else {}
         ready = self.self_ready(em)
@@ -200,7 +202,7 @@ class Stager:
             if keep is not None and not keep(record):
                 yield Staged(em.id, sid, ext, "skipped", problems=(Problem("", "filtered", f"left out by '{em.where}'"),))
                 continue
-            staged = self._one(em, record, sid, ext, plan, targets, lookups, final, stamps)
+            staged = self._one(em, record, sid, ext, plan, targets, lookups, final, stamps, checked)
             if sid in moves and staged.state == "ready":
                 staged = move_shared(staged, moves[sid])
             yield staged
@@ -208,7 +210,7 @@ class Stager:
     def _one(self, em: EntityMap, record: Mapping[str, Any], sid: str, ext: str,
              fields: list[tuple[FieldMap, str, list[str]]],
              targets: Mapping[str, Any], lookups: Mapping[str, Mapping[str, str]], final: bool,
-             stamps: Mapping[str, str]) -> Staged:
+             stamps: Mapping[str, str], checked: list[Any]) -> Staged:
         values: dict[str, Any] = dict(em.constants)
         for name, column in stamps.items():
             values[name] = record.get(column)
@@ -217,6 +219,7 @@ class Stager:
         warnings: list[Problem] = []
         refs: list[tuple[str, str]] = []
         partial = False
+        pending: set[str] = set()
         for fm, name, srcs in fields:
             raw = record.get(srcs[0]) if len(srcs) == 1 else [record.get(s) for s in srcs]
             if fm.transforms:
@@ -242,11 +245,12 @@ class Stager:
                         if ref == sid:
                             hashed[name] = "ref:self"
                         partial = True  # same map, not loaded yet: the second pass fills it in
+                        pending.add(name)
                         continue
-                    if dest_id == "":  # an owner with no destination user: left empty, reported
+                    if dest_id == "":  # an owner with no destination user: not sent (the map's constant or the
+                        # destination's default owner applies; an explicit empty owner is refused by some CRMs), reported
                         warnings.append(Problem(name, "unassigned_owner", f"{fm.lookup} {ref} has no destination user",
                                                 "Invite the provider as a user, then run delta."))
-                        values[name] = None
                         continue
                     if dest_id is None:
                         problems.append(Problem(name, "unresolved_reference",
@@ -258,6 +262,9 @@ class Stager:
             if value is not None or name not in values:
                 values[name] = value
                 hashed[name] = value
+        for name, code, message, fix, severity in check_values(values, checked):
+            if name not in pending:
+                (problems if severity == "error" else warnings).append(Problem(name, code, message, fix))
         if problems:
             return Staged(em.id, sid, ext, "rejected", problems=tuple(problems), warnings=tuple(warnings),
                           references=tuple(refs), source=record)

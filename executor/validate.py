@@ -8,11 +8,8 @@ plus a data audit; dedupe groups go to the ledger for a person to decide.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +18,7 @@ from executor.session import Session
 from executor.staging import Problem, Staged, Stager, read_all
 from executor.unique import shared_values
 from mapper.profile import mask
-from mapper.schema import Entity, Field
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
-_PHONE = re.compile(r"^\+?[0-9 ().-]{7,20}$")
-_NUMERIC = (int, float, Decimal)
 
 
 @dataclass
@@ -63,52 +56,6 @@ class ValidationReport:
         return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
 
-def _type_problem(f: Field, value: Any) -> tuple[str, str, str] | None:
-    if value is None:
-        return None
-    t = f.type
-    if t in ("int", "decimal", "money") and not isinstance(value, _NUMERIC):
-        try:
-            Decimal(str(value))
-        except ArithmeticError:
-            return "bad_number", f"is not a number ({t})", "Add a money/number transform or fix the source value."
-    if t == "bool" and not isinstance(value, bool):
-        return "bad_bool", "is not true/false", "Add a boolean transform."
-    if t in ("date", "datetime") and not isinstance(value, (date, datetime)):
-        if not re.match(r"^\d{4}-\d{2}-\d{2}", str(value)):
-            return "bad_date", f"is not an ISO {t}", "Add a date transform with the column's format."
-    if t == "email" and not _EMAIL.match(str(value)):
-        return "invalid_email", "is not a valid email address", "Fix it in the source or leave the field empty."
-    if t == "phone" and not _PHONE.match(str(value)):
-        return "invalid_phone", "is not a valid phone number", "Fix it in the source or add the phone_e164 transform."
-    if t == "enum" and f.enum_values and str(value) not in f.enum_values:
-        return "bad_picklist", "is not one of the field's options", "Map it with a value_map/picklist transform."
-    if f.max_length and isinstance(value, str) and len(value) > f.max_length:
-        return "too_long", f"is longer than {f.max_length} characters (would be cut)", "Shorten it or map to a longer field."
-    return None
-
-
-def constrained(dest: Entity | None, targets: set[str]) -> list[Field]:
-    """The destination fields a map writes whose constraints are checked (computed once per map)."""
-    return [f for f in dest.fields if f.name in targets and not f.readonly] if dest is not None else []
-
-
-def check_values(values: Mapping[str, Any], fields: list[Field]) -> list[tuple[Problem, str]]:
-    """Destination constraint problems of one staged record: (problem, severity)."""
-    out: list[tuple[Problem, str]] = []
-    for f in fields:
-        value = values.get(f.name)
-        if f.required and (value is None or value == ""):
-            out.append((Problem(f.name, "required_missing", "is required but empty", "Fill it in the source or map a default."),
-                        "error"))
-            continue
-        found = _type_problem(f, value)
-        if found is not None:
-            code, message, fix = found
-            out.append((Problem(f.name, code, message, fix), "warning" if code == "too_long" else "error"))
-    return out
-
-
 def _finding(s: Staged, p: Problem, severity: str) -> Finding:
     raw = s.source.get(p.field) if p.field in s.source else s.values.get(p.field)
     return Finding(s.map_id, s.source_id, p.field, "" if raw is None else mask(raw), p.code, p.message, p.fix, severity)
@@ -127,14 +74,12 @@ def validate(session: Session, *, write_csv: bool = True) -> ValidationReport:
         ready[em.id] = {}
         self_refs: list[tuple[Staged, str]] = []
         counts = {"records": 0, "ready": 0, "skipped": 0, "rejected": 0}
-        checked = constrained(dest, targets)
         email_fields = sorted(t for t in targets if "email" in t.lower() and "additional" not in t.lower()
                               or dest is not None and dest.has(t) and dest.field(t).type == "email")
         for s in stager.stage(em, read_all(session.source, em.source)):
             counts["records"] += 1
             problems = [(p, "error") for p in s.problems if s.state == "rejected"] + [(w, "warning") for w in s.warnings]
             if s.state == "ready":
-                problems += check_values(s.values, checked)
                 if email_fields and all(s.values.get(n) in (None, "") for n in email_fields):
                     missing_emails += 1
             report.findings.extend(_finding(s, p, sev) for p, sev in problems)

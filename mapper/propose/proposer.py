@@ -14,6 +14,8 @@ from mapper.propose._text import words
 from mapper.propose.dental import refers_to, source_concepts
 from mapper.propose.entities import Placement
 from mapper.propose.knowledge import entity_concept_of, transform_rules
+from mapper.propose.relations import break_cycles
+from mapper.propose.timing import combine_times
 from mapper.propose.scorer import Decision, ScoreTable
 from mapper.propose.settings import Candidate, ProposerSettings
 from mapper.propose.types import effective_type
@@ -110,6 +112,7 @@ def propose(source: Schema, destination: Schema, *, destination_kind: str | None
                                   fields=[]))
             continue
         maps.extend(_entity_maps(table, entity, placements, col_of_entity, primary_of, kind))
+    break_cycles(maps)
     return MappingSpec(source=source.system, destination=destination.system,
                        source_schema_hash=schema_hash(source), destination_schema_hash=schema_hash(destination),
                        entities=maps)
@@ -130,7 +133,8 @@ def _entity_maps(table: ScoreTable, entity: Entity, placements: Sequence[Placeme
                                                        score=cands[0].score if cands else 0.0, alternatives=alternatives))
             continue
         if decision == "custom" or not cands:
-            fields_by_map[home.map_id].append(_custom_field(f, home, kind, reason, alternatives))
+            fields_by_map[home.map_id].append(_custom_field(f, kind, reason, alternatives,
+                                                            _points_at(entity, f, primary_of)))
             continue
         best = cands[0]
         tfield = table.destination.entity(best.tgt_ent).field(best.tgt_att)
@@ -138,12 +142,19 @@ def _entity_maps(table: ScoreTable, entity: Entity, placements: Sequence[Placeme
         fm = FieldMap(source=f.name, target=best.tgt_att, score=best.score, why=best.why,
                       transforms=suggest_transforms(f, tfield), alternatives=alternatives)
         lookup = _lookup(table, entity, f, tfield, primary_of)
+        if lookup is None and tfield.type == "reference":
+            # A value cannot go into a link field (Odoo state_id, country_id): keep it in a field of its own.
+            fields_by_map[home.map_id].append(_custom_field(f, kind, f"{best.tgt_att} links to records the source "
+                                                            "does not have", alternatives, None))
+            continue
         if lookup is not None:
             fm = fm.model_copy(update={"kind": "relation", "lookup": lookup, "transforms": []})
         fields_by_map[owner.map_id].append(fm)
     out = []
     for p in placements:
-        fields_by_map[p.map_id] = _join_shared_targets(entity, fields_by_map[p.map_id])
+        dest = table.destination.entity(p.target) if p.exists and table.destination.has(p.target) else None
+        timed = combine_times(entity, fields_by_map[p.map_id], dest, kind)
+        fields_by_map[p.map_id] = _join_shared_targets(entity, timed)
         target = p.target if p.exists else f"custom:{p.target}"
         out.append(EntityMap(id=p.map_id, source=entity.name, target=target, kind=p.kind,  # type: ignore[arg-type]
                              score=p.score, why=p.why, constants=dict(p.constants), fields=fields_by_map[p.map_id]))
@@ -183,20 +194,33 @@ def _join_shared_targets(entity: Entity, fields: list[FieldMap]) -> list[FieldMa
     return out
 
 
-def _lookup(table: ScoreTable, entity: Entity, f: Field, tfield: Field, primary_of: dict[str, Placement]) -> str | None:
-    """The EntityMap id a relation resolves through, when the source field points at another record."""
+def _refers(entity: Entity, f: Field) -> list[str]:
     refers = [refers_to(c) for c in source_concepts(entity.name, f.name, f.description)]
-    refers = [r for r in refers if r]
-    if tfield.type != "reference" and f.reference is None and not refers:
-        return None
-    candidates = sorted(primary_of)
+    return [r for r in refers if r]
+
+
+def _points_at(entity: Entity, f: Field, primary_of: dict[str, Placement]) -> str | None:
+    """The EntityMap id of the source entity a field points at (declared reference, else its concept)."""
+    if f.name in (entity.key or "").replace("+", ",").split(","):
+        return None  # the record's own id
     if f.reference and f.reference in primary_of:
         return primary_of[f.reference].map_id
-    for concept_name in refers:
-        for name in candidates:
+    for concept_name in _refers(entity, f):
+        for name in sorted(primary_of):
             ec = entity_concept_of(name)
             if ec is not None and ec.name == concept_name:
                 return primary_of[name].map_id
+    return None
+
+
+def _lookup(table: ScoreTable, entity: Entity, f: Field, tfield: Field, primary_of: dict[str, Placement]) -> str | None:
+    """The EntityMap id a relation resolves through, when the source field points at another record."""
+    if tfield.type != "reference" and f.reference is None and not _refers(entity, f):
+        return None
+    found = _points_at(entity, f, primary_of)
+    if found is not None:
+        return found
+    candidates = sorted(primary_of)
     if tfield.reference:
         hits = [n for n in candidates if primary_of[n].target == tfield.reference]
         hits.sort(key=lambda n: (primary_of[n].kind != "primary", n))
@@ -220,11 +244,19 @@ def suggest_transforms(src: Field, tgt: Field) -> list[TransformStep]:
     return [s for s in steps if check_step(s.name, s.args) is None]
 
 
-def _custom_field(f: Field, home: Placement, kind: str, reason: str, alternatives: list[SpecCandidate]) -> FieldMap:
+def _custom_field(f: Field, kind: str, reason: str, alternatives: list[SpecCandidate], lookup: str | None) -> FieldMap:
+    """A new field; a source reference to a loaded entity becomes a new relation field, any other one keeps the id."""
     label = f.label or words(f.name).title()
-    name = custom_field_name(kind, label) if kind in DESTINATION_KINDS else custom_field_name("twenty", label)
-    ftype = effective_type(f)
-    return FieldMap(source=f.name, target=f"custom:{name}", kind="custom", why=reason, score=0.0,
-                    custom=CustomFieldDef(name=name, type=ftype, label=label, max_length=f.max_length,
-                                          enum_values=list(f.enum_values), reference=None),
+    naming = kind if kind in DESTINATION_KINDS else "twenty"
+    # Twenty names a relation `foo` and its id column `fooId`; the field map writes the id column.
+    name = custom_field_name(naming, f"{label} id" if lookup and naming == "twenty" else label)
+    ftype = "reference" if lookup else effective_type(f)
+    steps: list[TransformStep] = []
+    if ftype in ("reference", "enum") and lookup is None:
+        # A code or an id of something that does not load: kept as text (options need a reviewed value map).
+        ftype, steps = "string", [TransformStep(name="trim")]
+    return FieldMap(source=f.name, target=f"custom:{name}", kind="relation" if lookup else "custom", lookup=lookup,
+                    why=reason + (f"; links to {lookup}" if lookup else ""), score=0.0, transforms=steps,
+                    custom=CustomFieldDef(name=name, type=ftype, label=label, max_length=None if lookup else f.max_length,
+                                          enum_values=[], reference=None),
                     alternatives=alternatives)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -96,7 +96,8 @@ def to_datetime(value: Any, ctx: TransformContext, /, *, format: str | None = No
 
 @transform()
 def datetime_combine(value: Any, ctx: TransformContext, /, *, format: str | None = None) -> Any:
-    """(date, hour, minute) -> aware datetime in the context's zone (Dentrix apptdate + timehr + timemin)."""
+    """(date, hour, minute[, minutes later]) -> aware datetime in the context's zone (Dentrix apptdate + timehr
+    + timemin; with apptlen, the end)."""
     parts = list(value) if isinstance(value, (list, tuple)) else [value]
     day = _parse(parts[0] if parts else None, ctx, format)
     if day is None:
@@ -104,7 +105,8 @@ def datetime_combine(value: Any, ctx: TransformContext, /, *, format: str | None
     try:
         hour = int(parts[1]) if len(parts) > 1 and not is_empty(parts[1]) else 0
         minute = int(parts[2]) if len(parts) > 2 and not is_empty(parts[2]) else 0
-        combined = day.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        later = int(parts[3]) if len(parts) > 3 and not is_empty(parts[3]) else 0
+        combined = day.replace(hour=hour, minute=minute, second=0, microsecond=0) + timedelta(minutes=later)
     except (TypeError, ValueError):
         raise _bad(ctx, "has an hour or minute out of range", "invalid_time") from None
     return combined if combined.tzinfo is not None else combined.replace(tzinfo=_zone(ctx.timezone))

@@ -1,0 +1,70 @@
+"""The destination's constraints on one staged record: required, type, email/phone shape, picklist, length.
+
+Checked before anything is sent, so a record the destination would refuse is rejected with a
+reason instead of failing its batch (and costing a bisection).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from mapper.schema import Entity, Field
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_PHONE = re.compile(r"^\+?[0-9 ().-]{7,20}$")
+_NUMERIC = (int, float, Decimal)
+
+Found = tuple[str, str, str, str, str]
+"""(field, code, message, fix, severity)."""
+
+
+def _type_problem(f: Field, value: Any) -> tuple[str, str, str] | None:
+    if value is None:
+        return None
+    t = f.type
+    if t in ("int", "decimal", "money") and not isinstance(value, _NUMERIC):
+        try:
+            Decimal(str(value))
+        except ArithmeticError:
+            return "bad_number", f"is not a number ({t})", "Add a money/number transform or fix the source value."
+    if t == "bool" and not isinstance(value, bool):
+        return "bad_bool", "is not true/false", "Add a boolean transform."
+    if t in ("date", "datetime") and not isinstance(value, (date, datetime)):
+        if not re.match(r"^\d{4}-\d{2}-\d{2}", str(value)):
+            return "bad_date", f"is not an ISO {t}", "Add a date transform with the column's format."
+    if t == "email" and not _EMAIL.match(str(value)):
+        return "invalid_email", "is not a valid email address", "Fix it in the source or leave the field empty."
+    if t == "phone" and not _PHONE.match(str(value)):
+        return "invalid_phone", "is not a valid phone number", "Fix it in the source or add the phone_e164 transform."
+    if t == "enum" and f.enum_values and str(value) not in f.enum_values:
+        return "bad_picklist", "is not one of the field's options", "Map it with a value_map/picklist transform."
+    if f.max_length and isinstance(value, str) and len(value) > f.max_length:
+        return "too_long", f"is longer than {f.max_length} characters (would be cut)", "Shorten it or map to a longer field."
+    return None
+
+
+def constrained(dest: Entity | None, targets: set[str]) -> list[Field]:
+    """The destination fields a map writes whose constraints are checked (computed once per map)."""
+    return [f for f in dest.fields if f.name in targets and not f.readonly] if dest is not None else []
+
+
+def check_values(values: Mapping[str, Any], fields: list[Field]) -> list[Found]:
+    """Destination constraint problems of one staged record."""
+    out: list[Found] = []
+    for f in fields:
+        value = values.get(f.name)
+        if f.required and (value is None or value == ""):
+            out.append((f.name, "required_missing", "is required but empty", "Fill it in the source or map a default.",
+                        "error"))
+            continue
+        found = _type_problem(f, value)
+        if found is not None:
+            code, message, fix = found
+            out.append((f.name, code, message, fix, "warning" if code == "too_long" else "error"))
+    return out
+
+
