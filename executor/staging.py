@@ -17,7 +17,7 @@ from typing import Any, Literal
 from connectors.base import DestRecord, Source, external_id
 from executor.constraints import check_values, constrained
 from mapper.schema import Entity, Schema
-from mapper.spec import EntityMap, FieldMap, MappingSpec
+from mapper.spec import EntityMap, FieldMap, MappingSpec, TransformStep
 from mapper.transforms import TransformContext, TransformError, run_chain
 
 StagedState = Literal["ready", "skipped", "rejected"]
@@ -28,6 +28,7 @@ PARTIAL = "partial:"
 PENDING = "\x00pending"
 """A same-map reference that will load later in this pass: left out now, filled by the second pass."""
 PAGE_SIZE = 2000
+_STAMP = (TransformStep(name="datetime"),)
 
 Lookup = Callable[[str], Mapping[str, str]]
 """map id -> {source id: destination id} of that entity map's loaded records."""
@@ -212,8 +213,11 @@ class Stager:
              targets: Mapping[str, Any], lookups: Mapping[str, Mapping[str, str]], final: bool,
              stamps: Mapping[str, str], checked: list[Any]) -> Staged:
         values: dict[str, Any] = dict(em.constants)
-        for name, column in stamps.items():
-            values[name] = record.get(column)
+        for name, column in stamps.items():  # aware, so a destination that wants a zone gets one
+            try:
+                values[name] = run_chain(_STAMP, record.get(column), TransformContext(record=record, target=None))
+            except TransformError:
+                values[name] = None
         hashed: dict[str, Any] = dict(em.constants)
         problems: list[Problem] = []
         warnings: list[Problem] = []

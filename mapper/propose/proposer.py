@@ -133,8 +133,9 @@ def _entity_maps(table: ScoreTable, entity: Entity, placements: Sequence[Placeme
                                                        score=cands[0].score if cands else 0.0, alternatives=alternatives))
             continue
         if decision == "custom" or not cands:
-            fields_by_map[home.map_id].append(_custom_field(f, kind, reason, alternatives,
-                                                            _points_at(entity, f, primary_of)))
+            # A new link field only for a reference the source declares (a concept alone may be a group id).
+            declared = primary_of[f.reference].map_id if f.reference in primary_of and f.name != entity.key else None
+            fields_by_map[home.map_id].append(_custom_field(f, kind, reason, alternatives, declared))
             continue
         best = cands[0]
         tfield = table.destination.entity(best.tgt_ent).field(best.tgt_att)
@@ -154,7 +155,7 @@ def _entity_maps(table: ScoreTable, entity: Entity, placements: Sequence[Placeme
     for p in placements:
         dest = table.destination.entity(p.target) if p.exists and table.destination.has(p.target) else None
         timed = combine_times(entity, fields_by_map[p.map_id], dest, kind)
-        fields_by_map[p.map_id] = _join_shared_targets(entity, timed)
+        fields_by_map[p.map_id] = _join_shared_targets(entity, timed, dest)
         target = p.target if p.exists else f"custom:{p.target}"
         out.append(EntityMap(id=p.map_id, source=entity.name, target=target, kind=p.kind,  # type: ignore[arg-type]
                              score=p.score, why=p.why, constants=dict(p.constants), fields=fields_by_map[p.map_id]))
@@ -164,8 +165,9 @@ def _entity_maps(table: ScoreTable, entity: Entity, placements: Sequence[Placeme
 _NAME_ORDER = {"first_name": 0, "middle_name": 1, "last_name": 2}
 
 
-def _join_shared_targets(entity: Entity, fields: list[FieldMap]) -> list[FieldMap]:
-    """Direct maps that write the same field become one joined map (firstname + lastname -> name)."""
+def _join_shared_targets(entity: Entity, fields: list[FieldMap], dest: Entity | None = None) -> list[FieldMap]:
+    """Direct maps that write the same text field become one joined map (firstname + lastname -> name);
+    for any other field type the best scoring one writes it and the rest are skipped."""
     groups: dict[str, list[FieldMap]] = {}
     for fm in fields:
         if fm.kind == "direct" and fm.target:
@@ -180,6 +182,12 @@ def _join_shared_targets(entity: Entity, fields: list[FieldMap]) -> list[FieldMa
         if fm.target in done:
             continue
         done.add(fm.target or "")
+        if dest is not None and dest.has(fm.target or "") and dest.field(fm.target or "").type not in ("string", "text"):
+            best = max(group, key=lambda m: m.score)
+            out.extend(m if m is best else m.model_copy(update={"kind": "skip", "target": None, "transforms": [],
+                                                                "why": f"{best.key} already writes {fm.target}"})
+                       for m in group)
+            continue
 
         def order(m: FieldMap) -> tuple[int, int]:
             ranks = [_NAME_ORDER.get(c, 3) for c in source_concepts(entity.name, m.key)]

@@ -51,8 +51,9 @@ def break_cycles(maps: list[EntityMap]) -> list[str]:
                                                e[0], e[1].key))
         reason = f"links back to {fm.lookup}, which already links here: kept as the source id to avoid a circle"
         if fm.custom is not None:
-            fm.custom = fm.custom.model_copy(update={"type": "string", "reference": None})
-            fm.kind, fm.lookup, fm.why = "custom", None, reason
+            name = fm.custom.name.removesuffix("Id") or fm.custom.name  # Twenty's `fooId` is a relation's column
+            fm.custom = fm.custom.model_copy(update={"type": "string", "reference": None, "name": name})
+            fm.kind, fm.lookup, fm.target, fm.why = "custom", None, f"custom:{name}", reason
         else:
             fm.kind, fm.lookup, fm.target, fm.why = "skip", None, None, reason
         demoted.append(f"{map_id}:{fm.key}")
