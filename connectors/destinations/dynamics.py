@@ -560,6 +560,16 @@ class DynamicsDestination:
                 outcomes.append(Outcome(external, destination_id, "delete"))
         return outcomes
 
+    def users(self) -> dict[str, str]:
+        """Enabled systemusers by lower-cased internalemailaddress -> systemuserid (paged by @odata.nextLink)."""
+        table = self._table("systemuser")
+        out: dict[str, str] = {}
+        for row in self._query(table, [table.primary_id, "internalemailaddress"], "isdisabled eq false"):
+            email = str(row.get("internalemailaddress") or "").strip().lower()
+            if email:
+                out.setdefault(email, str(row[table.primary_id]))
+        return out
+
     def close(self) -> None:
         """Release the HTTP client."""
         self.client.close()

@@ -299,6 +299,21 @@ class OdooDestination:
         pattern = external_id_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         return int(self.rpc.call(entity, "search_count", [[EXTERNAL_ID_FIELD, "=like", pattern]], context={"active_test": False}))
 
+    def users(self) -> dict[str, str]:
+        """Active res.users by lower-cased email (and login, when it is an email) -> user id; read a page at a time."""
+        out: dict[str, str] = {}
+        offset = 0
+        while True:
+            rows = self.rpc.call("res.users", "search_read", [["active", "=", True]], ["login", "email"],
+                                 offset=offset, limit=CHUNK, order="id")
+            for row in rows:
+                for value in (row.get("email"), row.get("login")):
+                    if isinstance(value, str) and "@" in value:
+                        out.setdefault(value.strip().lower(), str(row["id"]))
+            if len(rows) < CHUNK:
+                return out
+            offset += CHUNK
+
     def close(self) -> None:
         """Release the HTTP client."""
         self.rpc.client.close()

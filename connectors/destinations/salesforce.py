@@ -490,6 +490,15 @@ class SalesforceDestination:
                                    "number of results.", hint="Run the same command again.")
         return [[] if r.get("success") else list(r.get("errors") or [{}]) for r in results]
 
+    def users(self) -> dict[str, str]:
+        """Active Users by lower-cased Email -> Id (one SOQL query, following nextRecordsUrl)."""
+        out: dict[str, str] = {}
+        for record in self._query("SELECT Id, Email FROM User WHERE IsActive = true ORDER BY Id", "the active users"):
+            email = str(record.get("Email") or "").strip().lower()
+            if email:
+                out.setdefault(email, str(record["Id"]))
+        return out
+
     def close(self) -> None:
         """Release the HTTP client."""
         self.client.close()

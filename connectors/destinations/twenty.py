@@ -238,7 +238,9 @@ class TwentyDestination:
 
     def _page(self, entity: str, filter_text: str, limit: int, cursor: str | None) -> dict[str, Any]:
         plural_name = self._object(entity)["namePlural"]
-        params: dict[str, Any] = {"filter": filter_text, "limit": limit, "depth": 0}
+        params: dict[str, Any] = {"limit": limit, "depth": 0}
+        if filter_text:
+            params["filter"] = filter_text
         if cursor:
             params["starting_after"] = cursor
         body: dict[str, Any] = self._ok(self._request("GET", f"/rest/{plural_name}", params=params), f"a {entity} lookup")
@@ -376,6 +378,15 @@ class TwentyDestination:
                 else:
                     outcomes.append(Outcome(external, destination_id, "delete"))
         return outcomes
+
+    def users(self) -> dict[str, str]:
+        """Workspace members by lower-cased userEmail -> member id (read only: members join by sign-up or invite)."""
+        out: dict[str, str] = {}
+        for member in self._walk("workspaceMember", ""):
+            email = str(member.get("userEmail") or "").strip().lower()
+            if email:
+                out.setdefault(email, str(member["id"]))
+        return out
 
     def close(self) -> None:
         """Release the HTTP client."""

@@ -254,6 +254,8 @@ class RecordStore:
             if column["AttributeType"] == "Owner" and f"_{name}_value" not in data:
                 data[f"_{name}_value"] = self.user_id
                 data.setdefault("__targets", {})[name] = "systemuser"
+            elif entity == "systemuser" and name == "isdisabled" and data.get(name) is None:
+                data[name] = False  # users are enabled until an admin disables them
             elif column["AttributeType"] == "State" and data.get(name) is None:
                 data[name] = column["Options"][0][0]
             elif column["AttributeType"] == "Status" and data.get(name) is None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from connectors.emulators._twenty_filter import FilterError, compile_filter
 from connectors.emulators._twenty_meta import MetadataStore, default_value, stored_key, unique_column
-from connectors.emulators._twenty_schema import COMPOSITES, SAMPLE_COMPANIES, WORKSPACE_MEMBER, stable_id
+from connectors.emulators._twenty_schema import COMPOSITES, INVITED_MEMBERS, SAMPLE_COMPANIES, WORKSPACE_MEMBER, stable_id
 from connectors.emulators._twenty_values import ApiError, bad, check_uuid, composite, iso_now, scalar
 
 RECORD_SQL = """
@@ -46,13 +46,16 @@ class RecordStore:
         return iso_now(moment)
 
     def seed(self, samples: bool) -> None:
-        """The workspace member (always) and, when asked, the five sample companies and their people."""
+        """The workspace member (always) and, when asked, two invited members, the five sample companies and their people."""
         if self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0]:
             return
         self.create("workspaceMember", [{"id": stable_id("sample", "member"), "userId": stable_id("sample", "user"),
                                          **WORKSPACE_MEMBER}], upsert=False)
         if not samples:
             return
+        self.create("workspaceMember", [{"id": stable_id("sample", "member", email), "userId": stable_id("sample", "user", email),
+                                         "name": {"firstName": first, "lastName": last}, "userEmail": email}
+                                        for first, last, email in INVITED_MEMBERS], upsert=False)
         companies = [{"id": stable_id("sample", "company", name), "name": name,
                       "domainName": {"primaryLinkUrl": url, "primaryLinkLabel": ""}}
                      for name, url, *_ in SAMPLE_COMPANIES]

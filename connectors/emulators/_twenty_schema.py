@@ -230,3 +230,8 @@ SAMPLE_COMPANIES: tuple[tuple[str, str, str, str, str], ...] = (
 )
 
 WORKSPACE_MEMBER = {"name": {"firstName": "Practice", "lastName": "Admin"}, "userEmail": "admin@practice.test"}
+# Staff who joined the sample workspace by invite (workspace members are never created over the API).
+INVITED_MEMBERS: tuple[tuple[str, str, str], ...] = (
+    ("Dana", "Dentist", "dana.dentist@practice.test"),
+    ("Harper", "Hygienist", "harper.hygienist@practice.test"),
+)
