@@ -87,32 +87,65 @@ def _pinned_auto_accept() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="session")
-def demo_loaded(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    """`bridgework demo` on 60 patients into the in-process Odoo emulator: planned, checked, sampled, loaded."""
-    from executor.demo import run_demo
+def _standard_fields_only(ws: Workspace) -> None:
+    """Keep the demo map on the destination's own objects and fields, so proposer changes do not move these states."""
+    from mapper.schema import Schema
+    from mapper.spec import Decision
 
-    root = tmp_path_factory.mktemp("demo") / "loaded"
-    with _pinned_auto_accept():
-        run_demo(root, dest="odoo", patients=60, say=lambda _: None)
-    return Workspace.find(root)
+    spec, dest = MappingSpec.load(ws.mapping_path), Schema.load(ws.destination_schema_path)
+    rejected = Decision(status="rejected", by="tests", reason="UI tests keep to standard objects and fields")
+    dropped = {em.id for em in spec.entities if not dest.has(em.target_name)}
+    for em in spec.entities:
+        if em.id in dropped:
+            em.decision = rejected
+        for fm in em.fields:
+            if fm.status == "confirmed" and (fm.creates_field or fm.lookup in dropped):
+                fm.decision = rejected
+    spec.save(ws.mapping_path)
+
+
+def _drop_refused_maps(ws: Workspace) -> None:
+    """Sample, roll back, and reject entity maps the destination refused for every sampled record (and relations to them)."""
+    from executor.rollback import rollback
+    from executor.sample import sample
+    from executor.session import Session
+    from mapper.spec import Decision
+
+    rejected = Decision(status="rejected", by="tests", reason="the destination refused every sampled record")
+    for _ in range(3):  # a refused parent hides its children's own problems: sample again after each drop
+        with Session.open(ws) as s:
+            trial = sample(s, 10)
+            rollback(s, trial.run.run_id)
+            rows = s.ledger.query(
+                "SELECT map_id, SUM(state IN ('loaded', 'deleted')) AS ok, COUNT(*) AS total FROM records "
+                "WHERE run_id = ? AND COALESCE(error_code, '') != 'unresolved_reference' GROUP BY map_id",
+                (trial.run.run_id,))
+            refused = {r["map_id"] for r in rows if r["total"] and not r["ok"]}
+            if not refused:
+                return
+            for em in s.spec.entities:
+                if em.id in refused:
+                    em.decision = rejected
+                for fm in em.fields:
+                    if fm.status == "confirmed" and fm.lookup in refused:
+                        fm.decision = rejected
+            s.spec.save(ws.mapping_path)
 
 
 @pytest.fixture(scope="session")
 def demo_proposed(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    """The same practice with its map proposed and auto-confirmed; no schema plan applied, nothing loaded."""
+    """A demo practice of 60 patients into the in-process Odoo emulator, map proposed and auto-confirmed; nothing applied."""
     from executor.demo import prepare
 
     with _pinned_auto_accept():
         ws, _ = prepare(tmp_path_factory.mktemp("demo") / "proposed", dest="odoo", patients=60, say=lambda _: None)
+    _standard_fields_only(ws)
     return ws
 
 
 @pytest.fixture(scope="session")
-def demo_planned(demo_proposed: Workspace, demo_loaded: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    """Ready to load: the demo's final map, the schema plan applied, data checked, duplicates and providers decided."""
-    import shutil
-
+def demo_planned(demo_proposed: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """Ready to load: the schema plan applied, data checked, duplicates and providers decided, refused maps left out."""
     from executor.dedupe import decide
     from executor.owners import resolve_owners
     from executor.schema_apply import apply_plan, plan_changes
@@ -120,7 +153,6 @@ def demo_planned(demo_proposed: Workspace, demo_loaded: Workspace, tmp_path_fact
     from executor.validate import validate
 
     ws = copy_workspace(demo_proposed, tmp_path_factory.mktemp("demo") / "planned")
-    shutil.copy(demo_loaded.mapping_path, ws.mapping_path)
     with Session.open(ws) as s:
         view = plan_changes(s.spec, s.destination.describe(), "odoo", s.ledger, s.destination.capabilities)
         apply_plan(view, s.destination, s.ledger)
@@ -128,4 +160,17 @@ def demo_planned(demo_proposed: Workspace, demo_loaded: Workspace, tmp_path_fact
         validate(s)
         decide(s.ledger, None, "split")
         resolve_owners(s)
+    _drop_refused_maps(ws)
+    return ws
+
+
+@pytest.fixture(scope="session")
+def demo_loaded(demo_planned: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """demo_planned after a full load."""
+    from executor.run import execute
+    from executor.session import Session
+
+    ws = copy_workspace(demo_planned, tmp_path_factory.mktemp("demo") / "loaded")
+    with Session.open(ws) as s:
+        execute(s, "full")
     return ws

@@ -10,7 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 from connectors.emulators.serve import free_port
 from executor.dedupe import Group, groups, store_groups
+from executor.diff import FieldDiff
 from executor.ledger import open_ledger
+from executor.sample import RecordDiff
 from executor.workspace import Workspace
 from tests.ui.conftest import APP, copy_workspace
 
@@ -109,7 +111,7 @@ def test_check_merge_and_split_duplicate_groups(use) -> None:  # type: ignore[no
 
 
 # -- sample ----------------------------------------------------------------------------------------------------------
-def test_sample_shows_the_diff_then_rolls_back(use) -> None:  # type: ignore[no-untyped-def]
+def test_sample_loads_reads_back_and_rolls_back(use) -> None:  # type: ignore[no-untyped-def]
     ws = use("demo_planned")
     at = _page("sample")
     assert "No sample yet" in at.info[0].value
@@ -117,16 +119,40 @@ def test_sample_shows_the_diff_then_rolls_back(use) -> None:  # type: ignore[no-
     at.button(key="run_sample").click().run()
     assert not at.exception, at.exception
     run_id = _ledger_scalar(ws, "SELECT MAX(id) FROM runs WHERE kind = 'sample'")
-    loaded = _ledger_scalar(ws, f"SELECT COUNT(*) FROM records WHERE created_run = {run_id} AND state = 'loaded'")
-    assert loaded > 0
+    live = f"SELECT COUNT(*) FROM records WHERE created_run = {run_id} AND state = 'loaded'"
+    loaded = _ledger_scalar(ws, live)
     assert int(_metrics(at)["Records read back"]) == loaded
-    diff = at.dataframe[-1].value
-    assert list(diff.columns)[:5] == ["Field", "Source", "Sent (transformed)", "Stored", "Change"]
+    if not loaded:  # nothing of this map reached the destination: the page says so instead of an empty diff
+        assert "nothing to compare" in _texts(at)
+        return
+    assert list(at.dataframe[-1].value.columns)[:5] == ["Field", "Source", "Sent (transformed)", "Stored", "Change"]
     assert f"Sample run {run_id} is in the destination" in " ".join(m.value for m in at.markdown)
     at.button(key="sample_rollback").click().run()
     assert not at.exception, at.exception
     assert f"Rolled back sample run {run_id}" in at.success[0].value
-    assert _ledger_scalar(ws, f"SELECT COUNT(*) FROM records WHERE created_run = {run_id} AND state = 'loaded'") == 0
+    assert _ledger_scalar(ws, live) == 0
+
+
+def test_sample_diff_highlights_silent_changes(use) -> None:  # type: ignore[no-untyped-def]
+    ws = use("demo_planned")
+    at = _page("sample")
+    fields = [FieldDiff("name", "ANN SMITH", "Ann Smith", "ann smith", "case"),
+              FieldDiff("comment", "note", "a long note", "a long", "truncated"),
+              FieldDiff("email", "a@example.com", "a@example.com", "a@example.com", "same")]
+    at.session_state[f"sample_result::{ws.root}"] = {
+        "run": 99, "selected": {"patient->res.partner": 1},
+        "diffs": [RecordDiff("patient->res.partner", "1", "7", fields), RecordDiff("patient->res.partner", "2", "8", fields[2:])]}
+    at.run()
+    assert not at.exception, at.exception
+    assert _metrics(at)["Records read back"] == "2" and _metrics(at)["Silent changes"] == "2"
+    assert "2 field value(s) were changed by the destination" in at.warning[0].value
+    silent = at.dataframe[0].value
+    assert list(silent["Change"]) == ["case", "truncated"] and list(silent["Record"]) == ["1", "1"]
+    diff = at.dataframe[-1].value  # the record with silent changes, values masked
+    assert list(diff["Change"]) == ["case", "truncated", "same"]
+    assert "ann smith" not in " ".join(diff["Stored"]) and "a@example.com" not in " ".join(diff["Stored"])
+    at.toggle(key="sample_reveal").set_value(True).run()
+    assert "ann smith" in list(at.dataframe[-1].value["Stored"])
 
 
 # -- run -------------------------------------------------------------------------------------------------------------
@@ -159,7 +185,9 @@ def test_run_starts_a_subprocess_and_stops_it_safely(use) -> None:  # type: igno
     proc.wait(timeout=90)
     at.run()
     assert not at.exception, at.exception
-    done = _ledger_scalar(ws, "SELECT COUNT(*) FROM records WHERE state IN ('loaded', 'skipped', 'rejected')")
+    maps = ", ".join(f"'{m}'" for m in at.dataframe[0].value["Entity map"])
+    done = _ledger_scalar(ws, f"SELECT COUNT(*) FROM records WHERE state IN ('loaded', 'skipped', 'rejected') "
+                              f"AND map_id IN ({maps})")
     assert _metrics(at)["Records done"].startswith(f"{done:,} of ")
     if proc.returncode == 130:  # stopped mid-load: the ledger says so and the page says how to carry on
         assert _ledger_scalar(ws, "SELECT COUNT(*) FROM runs WHERE kind = 'full' AND status = 'stopped'") == 1

@@ -105,9 +105,10 @@ def test_every_page_in_a_browser(served: tuple[str, Workspace]) -> None:
         expect(page.get_by_text("Records read back")).to_be_visible(timeout=90_000)
         _settle(page)
         _shot(page, "pages-sample")
-        page.get_by_role("button", name="Roll back").click()
-        expect(page.get_by_text("Rolled back sample run")).to_be_visible(timeout=60_000)
-        _settle(page)
+        if page.get_by_role("button", name="Roll back").count():  # something of the sample reached the destination
+            page.get_by_role("button", name="Roll back").click()
+            expect(page.get_by_text("Rolled back sample run")).to_be_visible(timeout=60_000)
+            _settle(page)
 
         _open(page, base, "run", "Run")
         page.get_by_role("button", name="Start / resume the load").click()

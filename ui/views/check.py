@@ -56,7 +56,7 @@ def _run_checks(s: Session) -> dict[str, Any]:
                               "Skipped": [report.skipped[m] for m in report.records],
                               "Rejected": [report.rejected[m] for m in report.records]}),
         "audit": report.audit,
-        "owners": (owners.entity, owners.matched, len(owners.unassigned), owners.users_available),
+        "users_available": owners.users_available,
     }
 
 
@@ -146,8 +146,7 @@ else:
                        f"score {g['score']:.2f}  \n{'; '.join(g['evidence'])}")
             b.button("Merge", key=f"merge_{g['group_id']}", on_click=_queue, args=("confirmed", g["group_id"]))
             c.button("Keep apart", key=f"split_{g['group_id']}", on_click=_queue, args=("split", g["group_id"]))
-    a, b = st.columns(2)
-    a.button("Keep every group apart", key="split_all", on_click=_queue, args=("split", None))
+    st.button("Keep every group apart", key="split_all", on_click=_queue, args=("split", None))
 if decided:
     with st.expander(f"Decided groups ({len(decided)})"):
         st.dataframe(pd.DataFrame({
@@ -164,8 +163,10 @@ else:
     c1, c2 = st.columns(2)
     c1.metric("Matched to a user", len(owner_rows) - len(unassigned))
     c2.metric(f'Go to "{UNASSIGNED}"', len(unassigned))
+    if summary is not None and not summary["users_available"]:
+        st.caption(f"The destination did not list any user, so every provider is \"{UNASSIGNED}\" for now.")
     if unassigned:
-        st.caption("These providers have no destination user with the same email. Their records are assigned to "
-                   f'"{UNASSIGNED}": create the users in the destination and check again to match them.')
+        st.caption("These providers have no destination user with the same email, so their records load without an "
+                   f'owner ("{UNASSIGNED}"). Create the users in the destination, then run the checks again.')
         st.dataframe(pd.DataFrame({"Source entity": [r["source_entity"] for r in unassigned],
                                    "Provider id": [r["source_id"] for r in unassigned]}), hide_index=True)

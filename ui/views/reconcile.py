@@ -10,9 +10,10 @@ import streamlit as st
 
 from executor.audit import export_audit
 from executor.reconcile import ReconcileReport, reconcile
-from executor.rollback import LOAD_KINDS, RollbackReport, rollback
+from executor.rollback import LOAD_KINDS, RollbackReport, rollback, target_run
 from executor.session import Session
 from executor.status import status
+from mapper.errors import BridgeworkError
 from ui import state
 
 AUDIT_NAME = "audit.csv"
@@ -62,28 +63,33 @@ def _rollback_summary(r: RollbackReport, verb: str) -> str:
 
 with state.guarded(Session.open, ws) as s:
     s.ledger.operator = state.operator(ws)
+    newest_run = int(s.ledger.scalar("SELECT COALESCE(MAX(id), 0) FROM runs") or 0)
     if st.button("Reconcile now", type="primary", key="reconcile_now"):
         with st.spinner("Reading the destination back ..."):
-            st.session_state[rec_key] = state.guarded(reconcile, s)
+            st.session_state[rec_key] = (newest_run, state.guarded(reconcile, s))
     if st.session_state.pop("export_audit", False):
         rows = export_audit(s.ledger, ws.reports_dir / AUDIT_NAME)
         st.session_state["audit_rows"] = rows
     loads = [r for r in s.ledger.runs() if r["kind"] in LOAD_KINDS]
+    try:
+        undoable: int | None = target_run(s, None)
+    except BridgeworkError:
+        undoable = None
     current = status(s.ledger, str(ws.root))
     action = st.session_state.pop("rollback_action", None)
     if action is not None:
         run_id, dry, force = action
-        report = state.guarded(rollback, s, run_id, dry_run=dry, force=force)
+        undone = state.guarded(rollback, s, run_id, dry_run=dry, force=force)
         if dry:
-            st.session_state[preview_key] = (run_id, force, report)
+            st.session_state[preview_key] = (run_id, force, undone)
         else:
             st.session_state.pop(preview_key, None)
-            st.session_state.pop(rec_key, None)
-            st.session_state["rollback_done"] = _rollback_summary(report, "Did")
+            st.session_state["rollback_done"] = _rollback_summary(undone, "Did")
         st.rerun()
 
 st.header("Reconcile")
-report: ReconcileReport | None = st.session_state.get(rec_key)
+stored: tuple[int, ReconcileReport] | None = st.session_state.get(rec_key)
+report = stored[1] if stored is not None and stored[0] == newest_run else None  # stale once anything ran since
 if report is None:
     if not current.maps:
         st.info("Nothing has been loaded yet. Next: a **Sample & diff**, then the **Run**.")
@@ -158,7 +164,11 @@ if not loads:
 st.caption("Deletes what the run created in the destination and restores what it updated. Records someone edited in "
            "the destination after bridgework wrote them are left alone unless you include them.")
 choices = list(reversed(loads))
-pick = st.selectbox("Run", range(len(choices)), format_func=lambda i: _run_label(choices[i]), key="rollback_run")
+default = next((i for i, r in enumerate(choices) if r["id"] == undoable), 0)
+if undoable is None:
+    st.caption("No run has records left in the destination.")
+pick = st.selectbox("Run", range(len(choices)), index=default, format_func=lambda i: _run_label(choices[i]),
+                    key="rollback_run")
 run_id = int(choices[pick]["id"])
 force = st.checkbox("Also undo records someone edited in the destination after bridgework wrote them", value=False,
                     key="rollback_force")

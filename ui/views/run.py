@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ if not ws.mapping_path.exists():
     st.stop()
 
 
-def run_command(root: Path) -> list[str]:
+def _run_command(root: Path) -> list[str]:
     """`bridgework run` for this workspace: the console script next to this Python, else the CLI module's main()."""
     script = Path(sys.executable).with_name("bridgework")
     base = [str(script)] if script.exists() else [sys.executable, "-c", "from ui.cli import main; main()"]
@@ -52,8 +52,9 @@ def _alive(proc: subprocess.Popen[bytes] | None) -> bool:
 def _start(root: Path) -> None:
     reports = ws.reports_dir
     with (reports / OUTPUT_NAME).open("wb") as out, (reports / ERRORS_NAME).open("wb") as err:
-        proc = subprocess.Popen(run_command(root), cwd=ROOT, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                env={**os.environ, "BRIDGEWORK_OPERATOR": state.operator(ws)}, start_new_session=True)
+        # A session of its own: Ctrl+C on the app's terminal does not reach the load; only "Stop safely" does.
+        proc = subprocess.Popen(_run_command(root), cwd=ROOT, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
     st.session_state["run_proc"], st.session_state["run_pid"] = proc, proc.pid
     st.session_state.pop("run_stop_sent", None)
 
@@ -98,16 +99,14 @@ def _progress(workspace: Workspace, maps: list[tuple[str, str]]) -> tuple[dict[s
         reasons = pd.DataFrame(conn.execute(
             "SELECT error_code AS reason, COUNT(*) AS records FROM records WHERE state IN ('rejected', 'failed', 'conflict') "
             "GROUP BY error_code ORDER BY COUNT(*) DESC").fetchall(), columns=["Reason", "Records"])
-    now = datetime.now(timezone.utc)
     rows = []
     for map_id, _ in maps:
         done = sum(states.get((map_id, s), 0) for s in ("loaded", "skipped", "rejected"))
         errors = sum(states.get((map_id, s), 0) for s in ENDED)
         written, first, last = spans.get(map_id, (0, None, None))
         rate = None
-        if written and first:
-            end = now if run and run["status"] == "running" else datetime.fromisoformat(last)
-            rate = written / max(1.0, (end - datetime.fromisoformat(first)).total_seconds())
+        if written and first:  # records written per second while this map was loading
+            rate = written / max(1.0, (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds())
         left = max(0, totals.get(map_id, 0) - done)
         rows.append({"Entity map": map_id, "Done": done, "Total": totals.get(map_id, 0),
                      "Progress": done / totals[map_id] if totals.get(map_id) else 1.0,

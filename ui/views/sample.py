@@ -78,8 +78,8 @@ with state.guarded(Session.open, ws) as s:
     if right.button("Run a sample", type="primary", key="run_sample"):
         state.guarded(preflight, s)
         with st.spinner(f"Loading {n} patient(s) and what they point at, then reading them back ..."):
-            result = state.guarded(sample, s, int(n))
-        st.session_state[key] = {"run": result.run.run_id, "selected": result.selected, "diffs": result.diffs}
+            trial = state.guarded(sample, s, int(n))
+        st.session_state[key] = {"run": trial.run.run_id, "selected": trial.selected, "diffs": trial.diffs}
         st.rerun()
     decision = st.session_state.pop("sample_decision", None)
     pending = _open_sample(s)
