@@ -113,6 +113,10 @@ else:
     else:
         st.error(f"{len(differ)} entity map(s) differ. The 'Why' column says how; fix the cause, then run again "
                  "(it resumes) and reconcile.")
+    not_loaded = int(table["Rejected"].sum() + table["Pending/failed"].sum())
+    if not_loaded:
+        st.warning(f"{not_loaded:,} source record(s) are not in the destination (rejected or still failing). "
+                   "The correction report on **Data check** says what to fix; then **Run** again (it resumes).")
     st.caption(f"Tolerance: {options.count_tolerance} record(s) per entity map, {options.money_tolerance} in money "
                "totals (bridgework.toml [options]).")
     shown = table if len(differ) else table.drop(columns="Why")

@@ -115,7 +115,7 @@ if pending is not None:
 if result is None:
     st.caption("The field-by-field diff is shown right after a sample runs.")
     st.stop()
-if result["run"] != pending:
+if result["run"] != pending and result["diffs"]:
     st.caption(f"Sample run {result['run']} only met records that were already loaded, so there is nothing of it to "
                "keep or roll back. Their field-by-field diff is below.")
 
