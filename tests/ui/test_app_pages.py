@@ -169,6 +169,16 @@ def _wait_for(at: AppTest, proc, ws: Workspace) -> None:  # type: ignore[no-unty
     assert not at.exception, at.exception
 
 
+def test_run_refuses_while_duplicates_wait(use) -> None:  # type: ignore[no-untyped-def]
+    ws = use("demo_planned")
+    ledger = open_ledger(ws.ledger_path)
+    store_groups(ledger, "patient", [Group("G1", ["1", "7"], "1", ["same last name, first name"], 0.8)])
+    ledger.close()
+    at = _page("run")
+    assert "1 possible duplicate group(s) wait for a decision" in at.error[0].value
+    assert at.button(key="run_start").disabled
+
+
 def test_run_starts_a_subprocess_and_stops_it_safely(use) -> None:  # type: ignore[no-untyped-def]
     ws = use("demo_planned")
     at = _page("run")
