@@ -86,7 +86,7 @@ def select(session: Session, n: int) -> dict[str, set[str]]:
         if chosen[em.id]:
             below.add(em.id)
     stager = Stager(session.spec, session.source_name, session.source_schema, session.destination_schema,
-                    lambda _: Echo())
+                    lambda _: Echo(), reader=lambda entity: read_all(session.source, entity))
     by_id = {em.id: em for em in maps}
     frontier = {m: set(ids) for m, ids in chosen.items()}
     while any(frontier.values()):

@@ -126,7 +126,7 @@ class Session:
         """A Stager whose relations resolve through this ledger."""
         return Stager(self.spec, self.source_name, self.source_schema, self.destination_schema, self.lookup,
                       self.aliases, self.demotions, self.ws.settings.destination.kind,
-                      lambda em: read_all(self.source, em.source))
+                      lambda em: read_all(self.source, em.source), lambda entity: read_all(self.source, entity))
 
     def demotions(self, map_id: str) -> Mapping[str, list[tuple[str, str | None]]]:
         """Records of a map that give up a shared unique value (computed once per session)."""

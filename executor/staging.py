@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from connectors.base import DestRecord, Source, external_id
 from executor.constraints import check_values, constrained
+from executor.joins import Join, index, joins_of
 from mapper.schema import Entity, Schema
 from mapper.spec import EntityMap, FieldMap, MappingSpec, TransformStep
 from mapper.transforms import TransformContext, TransformError, run_chain
@@ -121,8 +122,11 @@ class Stager:
     def __init__(self, spec: MappingSpec, source_name: str, source_schema: Schema | None,
                  destination_schema: Schema | None, lookup: Lookup, aliases: Lookup | None = None,
                  demote: Callable[[str], Mapping[str, list[tuple[str, str | None]]]] | None = None,
-                 kind: str | None = None, prescan: Callable[[EntityMap], Iterable[Mapping[str, Any]]] | None = None) -> None:
+                 kind: str | None = None, prescan: Callable[[EntityMap], Iterable[Mapping[str, Any]]] | None = None,
+                 reader: Callable[[str], Iterable[Mapping[str, Any]]] | None = None) -> None:
         self.spec = spec
+        self.reader = reader
+        self._joined: dict[str, dict[str, Mapping[str, Any]]] = {}
         self.kind = kind
         self.prescan = prescan
         self._ready: dict[str, set[str]] = {}
@@ -166,7 +170,7 @@ class Stager:
             return None
         if em.id not in self._ready:
             echo = Stager(self.spec, self.source_name, self.source_schema, self.destination_schema,
-                          lambda _: Echo(), self.aliases)
+                          lambda _: Echo(), self.aliases, reader=self.reader)
             merged = self.aliases(em.id) if self.aliases is not None else {}
             refs = {s.source_id: [merged.get(r, r) for m, r in s.references if m == em.id]
                     for s in echo.stage(em, self.prescan(em)) if s.state == "ready"}
@@ -176,23 +180,42 @@ class Stager:
             self._ready[em.id] = set(refs)
         return self._ready[em.id]
 
+    def _prepare(self, em: EntityMap) -> tuple[list[tuple[FieldMap, str, list[str]]], dict[str, Any],
+                                               dict[str, Mapping[str, str]]]:
+        """An entity map's (field map, target, sources) plan, target fields and relation lookups."""
+        fields = active_fields(em)
+        dest = self.dest_entity(em)
+        plan = [(fm, target_name(fm), fm.sources) for fm in fields]
+        targets = {target_name(fm): (dest.field(target_name(fm)) if dest and dest.has(target_name(fm)) else None)
+                   for fm in fields}
+        lookups = {fm.lookup: self.lookup(fm.lookup) for fm in fields if fm.kind == "relation" and fm.lookup}
+        return plan, targets, lookups
+
+    def _joined_plan(self, j: Join, plan: list[tuple[FieldMap, str, list[str]]], targets: dict[str, Any],
+                     lookups: dict[str, Mapping[str, str]]) -> tuple[Any, ...]:
+        """(join, its records by source id, plan, targets, lookups) of the host map plus what the join map writes
+        (read from `<entity>.<column>`; a field the host writes itself stays the host's)."""
+        jm = j.em
+        if jm.id not in self._joined:
+            records = self.reader(jm.source) if self.reader is not None else ()
+            self._joined[jm.id] = index(records, key_fields(jm, self.source_schema))
+        jplan, jtargets, jlookups = self._prepare(jm)
+        lent = [(fm, name, [f"{jm.source}.{src}" for src in srcs]) for fm, name, srcs in jplan if name not in targets]
+        return (j, self._joined[jm.id], [*plan, *lent], {**jtargets, **targets}, {**jlookups, **lookups})
+
     def stage(self, em: EntityMap, records: Iterable[Mapping[str, Any]], *, final: bool = False) -> Iterator[Staged]:
         """Stage every record of one entity map, in the order given (`final`: the map's second pass)."""
         keys = key_fields(em, self.source_schema)
         keep = where_predicate(em)
-        fields = active_fields(em)
-        dest = self.dest_entity(em)
-        stamps = self.timestamps(em, dest)
-        plan = [(fm, target_name(fm), fm.sources) for fm in fields]
-        targets = {target_name(fm): (dest.field(target_name(fm)) if dest and dest.has(target_name(fm)) else None)
-                   for fm in fields}
-        checked = constrained(dest, set(targets))
-        lookups = {fm.lookup: self.lookup(fm.lookup) for fm in fields if fm.kind == "relation" and fm.lookup}
+        plan, targets, lookups = self._prepare(em)
+        stamps = self.timestamps(em, self.dest_entity(em))
         merged = self.aliases(em.id) if self.aliases is not None else {}
         ready = self.self_ready(em)
         if ready is not None:
             lookups = {**lookups, em.id: _Orphans(lookups[em.id], ready, merged)}
         moves = self.demote(em.id) if self.demote is not None else {}
+        joins = [self._joined_plan(j, plan, targets, lookups) for j in joins_of(self.spec, self.source_schema, em)]
+        checked = constrained(self.dest_entity(em), {t for *_, more, _ in joins for t in more} | set(targets))
         for record in records:
             sid = source_id_of(record, keys)
             ext = external_id(self.source_name, em.source, sid)
@@ -203,7 +226,14 @@ class Stager:
             if keep is not None and not keep(record):
                 yield Staged(em.id, sid, ext, "skipped", problems=(Problem("", "filtered", f"left out by '{em.where}'"),))
                 continue
-            staged = self._one(em, record, sid, ext, plan, targets, lookups, final, stamps, checked)
+            now = (plan, targets, lookups)
+            for j, by_id, joined_plan, joined_targets, joined_lookups in joins:  # a joined record lends its columns
+                lent = by_id.get(str(record.get(j.via)))
+                if lent is not None:
+                    record = {**{f"{j.em.source}.{k}": v for k, v in lent.items()}, **record}
+                    now = (joined_plan, joined_targets, joined_lookups)
+                    break
+            staged = self._one(em, record, sid, ext, *now, final, stamps, checked)
             if sid in moves and staged.state == "ready":
                 staged = move_shared(staged, moves[sid])
             yield staged
@@ -344,5 +374,6 @@ def entity_order(spec: MappingSpec) -> list[EntityMap]:
     """Entity maps to load, in dependency order (mapper.spec.dependency_order), skip maps left out."""
     from mapper.spec import dependency_order
 
-    ordered: list[EntityMap] = [em for em in dependency_order(spec) if em.kind != "skip" and em.status != "rejected"]
+    ordered: list[EntityMap] = [em for em in dependency_order(spec)
+                                if em.kind not in ("skip", "join") and em.status != "rejected"]
     return ordered

@@ -67,7 +67,8 @@ def validate(session: Session, *, write_csv: bool = True) -> ValidationReport:
     ready: dict[str, dict[str, str]] = {}
     missing_emails = 0
     stager = Stager(session.spec, session.source_name, session.source_schema, session.destination_schema,
-                    lambda map_id: ready.get(map_id, {}), session.aliases)
+                    lambda map_id: ready.get(map_id, {}), session.aliases,
+                    reader=lambda entity: read_all(session.source, entity))
     for em in session.ordered_maps():
         dest = stager.dest_entity(em)
         targets = {fm.target_name or "" for fm in em.fields}

@@ -19,7 +19,8 @@ SPEC_FORMAT = 1
 
 Status = Literal["proposed", "confirmed", "rejected"]
 FieldKind = Literal["direct", "relation", "custom", "skip"]
-EntityKind = Literal["primary", "merge", "split", "junction", "custom_object", "skip"]
+EntityKind = Literal["primary", "merge", "split", "junction", "custom_object", "join", "skip"]
+"""`join`: no records of its own; its columns join the records of the map (same target) that point at it."""
 
 CUSTOM_PREFIX = "custom:"
 """A target spelled `custom:<name>` is a field or object the schema plan creates."""

@@ -102,7 +102,7 @@ def propose(source: Schema, destination: Schema, *, destination_kind: str | None
     for j, (e, _) in enumerate(table.tgt):
         col_of_entity.setdefault(e.name, []).append(j)
     maps: list[EntityMap] = []
-    primary_of = {name: ps[0] for name, ps in table.placements.items() if ps and ps[0].kind != "skip"}
+    primary_of = {name: ps[0] for name, ps in table.placements.items() if ps and ps[0].kind not in ("skip", "join")}
     for entity in source.entities:
         placements = table.placements.get(entity.name, [])
         if not placements or placements[0].kind == "skip":
