@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from mapper.propose._text import key, words
 from mapper.propose.knowledge import entity_concept_of
-from mapper.naming import DESTINATION_KINDS, custom_object_name
+from mapper.naming import DESTINATION_KINDS, check_custom_name, custom_object_name
 from mapper.schema import Entity, Schema
 
 EmbedFn = Callable[[Sequence[str]], NDArray[np.float32]]
@@ -55,6 +55,13 @@ def _find_object(destination: Schema, name: str) -> Entity | None:
     return None
 
 
+def _legal(kind: str, name: str) -> str:
+    """The knowledge's object name, or its legal spelling here (Dataverse names carry the install's prefix)."""
+    if kind not in DESTINATION_KINDS or check_custom_name(kind, name) is None:
+        return name
+    return custom_object_name(kind, words(name.split("_", 1)[-1]))
+
+
 def _entity_text(entity: Entity) -> str:
     fields = ", ".join(words(f.name) for f in entity.fields[:12])
     return f"{words(entity.label or entity.name)}. {entity.description[:200]}. fields: {fields}"
@@ -78,7 +85,7 @@ def place_entities(source: Schema, destination: Schema, destination_kind: str,
                 if obj is not None:
                     placements.append(Placement(entity.name, obj.name, p.kind, 0.95, why, p.constants))
                 elif p.kind == "custom_object":
-                    placements.append(Placement(entity.name, p.object, "custom_object", 0.8,
+                    placements.append(Placement(entity.name, _legal(destination_kind, p.object), "custom_object", 0.8,
                                                 why + "; needs a custom object", p.constants, exists=False))
             if destination_kind in ec.placements and not ec.placements[destination_kind]:
                 out[entity.name] = [Placement(entity.name, "", "skip", 0.9, f"{ec.name} has no home in {destination_kind}")]

@@ -132,9 +132,9 @@ def _entity_maps(table: ScoreTable, entity: Entity, placements: Sequence[Placeme
             fields_by_map[home.map_id].append(FieldMap(source=f.name, kind="skip", why=reason,
                                                        score=cands[0].score if cands else 0.0, alternatives=alternatives))
             continue
+        # A new link field only for a reference the source declares (a concept alone may be a group id).
+        declared = primary_of[f.reference].map_id if f.reference in primary_of and f.name != entity.key else None
         if decision == "custom" or not cands:
-            # A new link field only for a reference the source declares (a concept alone may be a group id).
-            declared = primary_of[f.reference].map_id if f.reference in primary_of and f.name != entity.key else None
             fields_by_map[home.map_id].append(_custom_field(f, kind, reason, alternatives, declared))
             continue
         best = cands[0]
@@ -145,8 +145,8 @@ def _entity_maps(table: ScoreTable, entity: Entity, placements: Sequence[Placeme
         lookup = _lookup(table, entity, f, tfield, primary_of)
         if lookup is None and tfield.type == "reference":
             # A value cannot go into a link field (Odoo state_id, country_id): keep it in a field of its own.
-            fields_by_map[home.map_id].append(_custom_field(f, kind, f"{best.tgt_att} links to records the source "
-                                                            "does not have", alternatives, None))
+            fields_by_map[home.map_id].append(_custom_field(f, kind, f"{best.tgt_att} links to another kind of "
+                                                            "record", alternatives, declared))
             continue
         if lookup is not None:
             fm = fm.model_copy(update={"kind": "relation", "lookup": lookup, "transforms": []})
@@ -226,8 +226,9 @@ def _lookup(table: ScoreTable, entity: Entity, f: Field, tfield: Field, primary_
     if tfield.type != "reference" and f.reference is None and not _refers(entity, f):
         return None
     found = _points_at(entity, f, primary_of)
-    if found is not None:
-        return found
+    if found is not None:  # a link field onto another kind of record cannot hold it (AccountId <- a patient)
+        target = next(p.target for p in primary_of.values() if p.map_id == found)
+        return found if not tfield.reference or tfield.reference == target else None
     candidates = sorted(primary_of)
     if tfield.reference:
         hits = [n for n in candidates if primary_of[n].target == tfield.reference]

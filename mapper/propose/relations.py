@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from mapper.spec import EntityMap, FieldMap
+from mapper.spec import EntityMap, FieldMap, TransformStep
 
 
 def _needs(maps: list[EntityMap]) -> dict[str, list[tuple[str, FieldMap]]]:
@@ -54,6 +54,7 @@ def break_cycles(maps: list[EntityMap]) -> list[str]:
             name = fm.custom.name.removesuffix("Id") or fm.custom.name  # Twenty's `fooId` is a relation's column
             fm.custom = fm.custom.model_copy(update={"type": "string", "reference": None, "name": name})
             fm.kind, fm.lookup, fm.target, fm.why = "custom", None, f"custom:{name}", reason
+            fm.transforms = [TransformStep(name="trim")]  # the id as text
         else:
             fm.kind, fm.lookup, fm.target, fm.why = "skip", None, None, reason
         demoted.append(f"{map_id}:{fm.key}")
