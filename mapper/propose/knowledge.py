@@ -128,6 +128,13 @@ def entity_concepts() -> tuple[EntityConcept, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def custom_object_required() -> dict[str, tuple[str, ...]]:
+    """Destination kind -> fields every custom object there requires (Salesforce `Name`)."""
+    raw = _load_yaml("entities.yaml").get("custom_object_required") or {}
+    return {str(k): tuple(str(v) for v in vals) for k, vals in sorted(raw.items())}
+
+
 @dataclass(frozen=True, slots=True)
 class SkipRule:
     """A field that should not migrate by default, and why."""

@@ -14,6 +14,7 @@ from mapper.propose._text import words
 from mapper.propose.dental import refers_to, source_concepts
 from mapper.propose.entities import Placement
 from mapper.propose.knowledge import entity_concept_of, transform_rules
+from mapper.propose.customs import name_custom_objects, unique_custom_names
 from mapper.propose.relations import break_cycles
 from mapper.propose.timing import combine_times
 from mapper.propose.scorer import Decision, ScoreTable
@@ -113,6 +114,8 @@ def propose(source: Schema, destination: Schema, *, destination_kind: str | None
             continue
         maps.extend(_entity_maps(table, entity, placements, col_of_entity, primary_of, kind))
     break_cycles(maps)
+    name_custom_objects(maps, source, kind)
+    unique_custom_names(maps, kind)
     return MappingSpec(source=source.system, destination=destination.system,
                        source_schema_hash=schema_hash(source), destination_schema_hash=schema_hash(destination),
                        entities=maps)
@@ -139,6 +142,9 @@ def _entity_maps(table: ScoreTable, entity: Entity, placements: Sequence[Placeme
             continue
         best = cands[0]
         tfield = table.destination.entity(best.tgt_ent).field(best.tgt_att)
+        if tfield.readonly:  # the destination sets it itself (Salesforce CreatedDate): keep the value in a new field
+            fields_by_map[home.map_id].append(_custom_field(f, kind, f"{best.tgt_att} is read-only", alternatives, declared))
+            continue
         owner = next((p for p in existing if p.target == best.tgt_ent), home)
         fm = FieldMap(source=f.name, target=best.tgt_att, score=best.score, why=best.why,
                       transforms=suggest_transforms(f, tfield), alternatives=alternatives)
