@@ -141,7 +141,8 @@ def test_sample_diff_highlights_silent_changes(use) -> None:  # type: ignore[no-
               FieldDiff("email", "a@example.com", "a@example.com", "a@example.com", "same")]
     at.session_state[f"sample_result::{ws.root}"] = {
         "run": 99, "selected": {"patient->res.partner": 1},
-        "diffs": [RecordDiff("patient->res.partner", "1", "7", fields), RecordDiff("patient->res.partner", "2", "8", fields[2:])]}
+        "diffs": [RecordDiff("patient->res.partner", "1", "7", fields),
+                  RecordDiff("patient->res.partner", "2", "8", fields[2:])]}
     at.run()
     assert not at.exception, at.exception
     assert _metrics(at)["Records read back"] == "2" and _metrics(at)["Silent changes"] == "2"

@@ -97,7 +97,7 @@ def _progress(workspace: Workspace, maps: list[tuple[str, str]]) -> tuple[dict[s
             "SELECT map_id, COUNT(*), MIN(at), MAX(at) FROM events WHERE run_id = ? GROUP BY map_id",
             (run["id"] if run else -1,))}
         reasons = pd.DataFrame(conn.execute(
-            "SELECT error_code AS reason, COUNT(*) AS records FROM records WHERE state IN ('rejected', 'failed', 'conflict') "
+            "SELECT error_code, COUNT(*) FROM records WHERE state IN ('rejected', 'failed', 'conflict') "
             "GROUP BY error_code ORDER BY COUNT(*) DESC").fetchall(), columns=["Reason", "Records"])
     rows = []
     for map_id, _ in maps:
@@ -191,8 +191,8 @@ def _live() -> None:
     c3.metric("With errors", f"{int(table['Errors'].sum()):,}")
     st.dataframe(table, hide_index=True, width="stretch", height="content", column_config={
         "Progress": st.column_config.ProgressColumn(
-            min_value=0.0, max_value=1.0, format="percent", color="blue", help="Share of the source records with an outcome (loaded, "
-            "skipped by the map or rejected)"),
+            min_value=0.0, max_value=1.0, format="percent", color="blue",
+            help="Share of the source records with an outcome (loaded, skipped by the map or rejected)"),
         "Errors": st.column_config.NumberColumn(help="Rejected, failed or in conflict: see Errors by reason")})
     left_chart, right_chart = st.columns(2)
     with left_chart:
