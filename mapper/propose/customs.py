@@ -8,18 +8,33 @@ from mapper.schema import Schema
 from mapper.spec import EntityMap, FieldMap, TransformStep
 
 
-def name_custom_objects(maps: list[EntityMap], source: Schema, kind: str) -> None:
-    """A custom object's required fields (Salesforce `Name`) that no map writes get the source record id."""
-    required = custom_object_required().get(kind, ())
+def _required_text(em: EntityMap, destination: Schema, kind: str) -> tuple[str, ...]:
+    """Required text fields of the map's object: known ones of a new custom object, else the described ones."""
+    if em.creates_object or not destination.has(em.target_name):
+        return custom_object_required().get(kind, ())
+    return tuple(f.name for f in destination.entity(em.target_name).fields
+                 if f.required and not f.readonly and f.type in ("string", "text"))
+
+
+def name_required(maps: list[EntityMap], source: Schema, destination: Schema, kind: str) -> None:
+    """Required text fields no map writes (a Salesforce custom object's `Name`, a Note's `Title`) get the
+    source record id, so no record is refused for them."""
     for em in maps:
-        if em.kind != "custom_object" or not source.has(em.source) or not source.entity(em.source).key:
+        if em.kind in ("skip", "join") or not source.has(em.source) or not source.entity(em.source).key:
             continue
         key = source.entity(em.source).key or ""
         written = {fm.target_name for fm in em.fields}
-        for name in required:
-            if name not in written:
-                em.fields.append(FieldMap(source=key, target=name, score=em.score, transforms=[TransformStep(name="trim")],
-                                          why=f"every {kind} custom object needs a {name}: the source record id"))
+        for name in _required_text(em, destination, kind):
+            if name in written:
+                continue
+            why = f"{em.target_name} requires a {name}: the source record id"
+            own = next((fm for fm in em.fields if fm.sources == [key] and fm.kind in ("custom", "direct")), None)
+            if own is None:  # one map per source column: the id's own map is pointed at it instead
+                em.fields.append(FieldMap(source=key, target=name, score=em.score, why=why,
+                                          transforms=[TransformStep(name="trim")]))
+            else:
+                own.kind, own.target, own.custom, own.why = "direct", name, None, why
+                own.transforms, own.score = [TransformStep(name="trim")], em.score
 
 
 def unique_custom_names(maps: list[EntityMap], kind: str) -> None:

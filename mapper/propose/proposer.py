@@ -14,7 +14,7 @@ from mapper.propose._text import words
 from mapper.propose.dental import refers_to, source_concepts
 from mapper.propose.entities import Placement
 from mapper.propose.knowledge import entity_concept_of, transform_rules
-from mapper.propose.customs import name_custom_objects, unique_custom_names
+from mapper.propose.customs import name_required, unique_custom_names
 from mapper.propose.relations import break_cycles
 from mapper.propose.timing import combine_times
 from mapper.propose.scorer import Decision, ScoreTable
@@ -114,7 +114,7 @@ def propose(source: Schema, destination: Schema, *, destination_kind: str | None
             continue
         maps.extend(_entity_maps(table, entity, placements, col_of_entity, primary_of, kind))
     break_cycles(maps)
-    name_custom_objects(maps, source, kind)
+    name_required(maps, source, destination, kind)
     unique_custom_names(maps, kind)
     return MappingSpec(source=source.system, destination=destination.system,
                        source_schema_hash=schema_hash(source), destination_schema_hash=schema_hash(destination),
