@@ -149,10 +149,11 @@ def _entity_maps(table: ScoreTable, entity: Entity, placements: Sequence[Placeme
         fm = FieldMap(source=f.name, target=best.tgt_att, score=best.score, why=best.why,
                       transforms=suggest_transforms(f, tfield), alternatives=alternatives)
         lookup = _lookup(table, entity, f, tfield, primary_of)
-        if lookup is None and tfield.type == "reference":
-            # A value cannot go into a link field (Odoo state_id, country_id): keep it in a field of its own.
-            fields_by_map[home.map_id].append(_custom_field(f, kind, f"{best.tgt_att} links to another kind of "
-                                                            "record", alternatives, declared))
+        if (lookup is None) == (tfield.type == "reference") and (lookup is None or tfield.type != "int"):
+            # A value cannot go into a link field (Odoo state_id), nor a link into a value field (a referral
+            # into LeadSource): keep it in a field of its own.
+            fields_by_map[home.map_id].append(_custom_field(f, kind, f"{best.tgt_att} cannot hold it", alternatives,
+                                                            declared))
             continue
         if lookup is not None:
             fm = fm.model_copy(update={"kind": "relation", "lookup": lookup, "transforms": []})
