@@ -9,9 +9,10 @@ from typing import Any
 
 from executor.diff import SILENT, FieldDiff, diff_record
 from executor.load import Progress
+from executor.lookups import Echo
 from executor.run import RunReport, execute
 from executor.session import Session
-from executor.staging import Echo, Stager, active_fields, key_fields, read_all, source_id_of, target_name
+from executor.staging import Stager, active_fields, key_fields, read_all, source_id_of, target_name
 from mapper.spec import EntityMap
 
 _FETCH = 500

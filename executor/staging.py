@@ -17,6 +17,7 @@ from typing import Any, Literal
 from connectors.base import DestRecord, Source, external_id
 from executor.constraints import check_values, constrained
 from executor.joins import Join, index, joins_of
+from executor.lookups import PENDING, Echo, Orphans
 from mapper.schema import Entity, Schema
 from mapper.spec import EntityMap, FieldMap, MappingSpec, TransformStep
 from mapper.transforms import TransformContext, TransformError, run_chain
@@ -26,8 +27,6 @@ _CREATED = re.compile(r"^(create_?date(time)?|created_?(at|on|date)|date_?create
 _NATIVE_CREATED = ("createdAt", "overriddencreatedon", "CreatedDate")
 _UPDATED = re.compile(r"^(auto_?modified_?timestamp|modified_?(at|date|on)|updated_?(at|on)|last_?modified)$", re.I)
 PARTIAL = "partial:"
-PENDING = "\x00pending"
-"""A same-map reference that will load later in this pass: left out now, filled by the second pass."""
 PAGE_SIZE = 2000
 _STAMP = (TransformStep(name="datetime"),)
 
@@ -212,7 +211,7 @@ class Stager:
         merged = self.aliases(em.id) if self.aliases is not None else {}
         ready = self.self_ready(em)
         if ready is not None:
-            lookups = {**lookups, em.id: _Orphans(lookups[em.id], ready, merged)}
+            lookups = {**lookups, em.id: Orphans(lookups[em.id], ready, merged)}
         moves = self.demote(em.id) if self.demote is not None else {}
         joins = [self._joined_plan(j, plan, targets, lookups) for j in joins_of(self.spec, self.source_schema, em)]
         checked = constrained(self.dest_entity(em), {t for *_, more, _ in joins for t in more} | set(targets))
@@ -275,7 +274,7 @@ class Stager:
                     hashed[name] = f"ref:{ref}"
                     dest_id = lookups[fm.lookup].get(ref)
                     if dest_id == PENDING or (dest_id is None and fm.lookup == em.id and not final
-                                              and not isinstance(lookups[fm.lookup], _Orphans)):
+                                              and not isinstance(lookups[fm.lookup], Orphans)):
                         if ref == sid:
                             hashed[name] = "ref:self"
                         partial = True  # same map, not loaded yet: the second pass fills it in
@@ -305,46 +304,6 @@ class Stager:
         digest = content_hash(hashed)
         return Staged(em.id, sid, ext, "ready", values, (PARTIAL + digest) if partial else digest,
                       warnings=tuple(warnings), references=tuple(refs), source=record)
-
-
-class Echo(Mapping[str, str]):
-    """A lookup that resolves every source id to itself (for passes where relations do not matter)."""
-
-    def __getitem__(self, key: str) -> str:
-        return key
-
-    def get(self, key: str, default: Any = None) -> str:  # type: ignore[override]
-        return key
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-
-class _Orphans(Mapping[str, str]):
-    """A same-map lookup: loaded ids resolve; ids that will load later are 'pending'; the rest are missing."""
-
-    def __init__(self, loaded: Mapping[str, str], ready: set[str], merged: Mapping[str, str]) -> None:
-        self.loaded, self.ready, self.merged = loaded, ready, merged
-
-    def __getitem__(self, key: str) -> str:
-        value = self.get(key)
-        if value is None:
-            raise KeyError(key)
-        return value
-
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        if key in self.loaded:
-            return self.loaded[key]
-        return PENDING if self.merged.get(key, key) in self.ready else default
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.loaded)
-
-    def __len__(self) -> int:
-        return len(self.loaded)
 
 
 def move_shared(s: Staged, moves: list[tuple[str, str | None]]) -> Staged:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from executor.staging import Echo, active_fields, read_all, target_name
+from executor.lookups import Echo
+from executor.staging import active_fields, read_all, target_name
 from mapper.spec import EntityMap
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ MOSTLY = 0.8
 
 
 def _demo(dest: str, workspace: Path) -> dict[str, object]:
-    done = subprocess.run([sys.executable, "-m", "ui.cli", "demo", "--dest", dest, "--patients", str(PATIENTS),
-                           "--json", "--workspace", str(workspace)],
+    done = subprocess.run([str(Path(sys.executable).with_name("bridgework")), "demo", "--dest", dest,
+                           "--patients", str(PATIENTS), "--json", "--workspace", str(workspace)],
                           capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[2])
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout)

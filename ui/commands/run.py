@@ -334,7 +334,7 @@ def status(workspace: WorkspaceOption = None, json_out: JsonOption = False) -> N
 @command()
 def demo(
     workspace: WorkspaceOption = None,
-    dest: Annotated[str, typer.Option("--dest", help="Destination emulator: odoo or twenty.")] = "odoo",
+    dest: Annotated[str, typer.Option("--dest", help="Destination emulator: odoo, twenty, salesforce or dynamics.")] = "odoo",
     patients: Annotated[int, typer.Option(help="Demo practice size.")] = 200,
     json_out: JsonOption = False,
 ) -> None:
