@@ -285,6 +285,8 @@ class Stager:
                         warnings.append(Problem(name, "unassigned_owner", f"{fm.lookup} {ref} has no destination user",
                                                 "Invite the provider as a user, then run delta."))
                         continue
+                    if dest_id is None and ref == sid:  # itself (a guarantor of its own): its own problems say why
+                        continue
                     if dest_id is None:
                         problems.append(Problem(name, "unresolved_reference",
                                                 f"points at {fm.lookup} {ref}, which is not loaded",
