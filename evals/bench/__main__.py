@@ -15,6 +15,7 @@ AREAS: dict[str, str] = {
     "sources": "evals.bench.sources",
     "executor": "evals.bench.executor",
     "proposer": "evals.bench.proposer",
+    "soak": "evals.bench.soak",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import resource
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +13,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-console = Console(highlight=False)
+# Reports go to files and CI logs too: never squeeze tables into 80 columns there.
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 150)
 
 
 @dataclass
