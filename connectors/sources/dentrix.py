@@ -266,8 +266,11 @@ class DentrixSource:
         if changed_since is not None:
             since = changed_since.replace(tzinfo=None)
             values["since"] = since.isoformat(sep=" ") if self.db.dialect == "sqlite" else since
+        # Written once, transpiled once per shape: the first page and every page after a cursor.
+        queries = {resume: page_query(info.name, info.columns, info.key, resume=resume, since=changed_since is not None,
+                                      limit=page_size, dialect=self.db.dialect) for resume in (False, True)}
         while True:
-            query = page_query(info.name, info.columns, info.key, resume=after is not None, since=changed_since is not None, limit=page_size, dialect=self.db.dialect)
+            query = queries[after is not None]
             if after is not None:
                 values.update({f"k{i}": v for i, v in enumerate(after)})
             rows = self.db.rows(query, values)
