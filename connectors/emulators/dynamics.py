@@ -46,18 +46,18 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import os
 import sqlite3
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from starlette.types import Message, Receive, Scope, Send
 
 from connectors.emulators import _dynamics_batch as batch
+from connectors.emulators._switches import SwitchBoard
 from connectors.emulators._dynamics_batch import (
     API,
     JSON_HEADERS,
@@ -79,8 +79,10 @@ _WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 
 @dataclass
-class Switches:
+class Switches(SwitchBoard):
     """Deterministic behaviour and fault switches."""
+
+    system: ClassVar[str] = "Dataverse"
 
     seeded: bool = True
     publisher_prefix: str = "bw_"
@@ -99,26 +101,6 @@ class Switches:
     key_delay: float = 1.0
     max_batch: int = 1000
     annotation_max_bytes: int = 5_242_880
-
-    def update(self, values: dict[str, Any]) -> None:
-        """Set switches from keyword arguments, environment strings or JSON, converting types."""
-        known = {f.name: f.type for f in fields(self)}
-        for name, value in values.items():
-            if name not in known:
-                raise ValueError(f"unknown Dataverse emulator switch '{name}'")
-            kind = known[name]
-            if kind == "bool" and isinstance(value, str):
-                value = value.strip().lower() in ("1", "true", "yes", "on")
-            elif kind in ("int", "float"):
-                value = (int if kind == "int" else float)(value)
-            setattr(self, name, value)
-
-
-def _env_switches() -> dict[str, str]:
-    names = {f.name for f in fields(Switches)}
-    prefix = "BRIDGEWORK_EMULATOR_"
-    return {k[len(prefix):].lower(): v for k, v in os.environ.items()
-            if k.startswith(prefix) and k[len(prefix):].lower() in names}
 
 
 def _prefer(headers: dict[str, str]) -> str:
@@ -539,7 +521,7 @@ async def _send(send: Send, reply: Reply) -> None:
 def create_app(state_path: Path | None = None, **switches: Any) -> DataverseApp:
     """The Dataverse emulator as an ASGI app; state in SQLite at `state_path` (None: in memory)."""
     settings = Switches()
-    settings.update(_env_switches())
+    settings.update(Switches.from_env())
     settings.update(switches)
     app = DataverseApp(DataverseEmulator(state_path, settings))
     return app

@@ -52,13 +52,12 @@ import asyncio
 import base64
 import hashlib
 import json
-import os
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
@@ -68,6 +67,7 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from connectors.destinations._salesforce_shape import EDITIONS
+from connectors.emulators._switches import SwitchBoard, drop_after_commit
 from connectors.emulators._salesforce_api import json_response, routes, transaction
 from connectors.emulators._salesforce_bulk import BulkJobs, bulk_handlers
 from connectors.emulators._salesforce_ids import IdMint
@@ -93,8 +93,10 @@ _WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 
 @dataclass
-class Switches:
+class Switches(SwitchBoard):
     """Org settings and deterministic fault switches."""
+
+    system: ClassVar[str] = "Salesforce"
 
     seeded: bool = True
     edition: str = "Enterprise"
@@ -112,31 +114,12 @@ class Switches:
     bulk_hard_delete: bool = False
     bulk_shuffle: bool = False
 
-    def update(self, values: dict[str, Any]) -> None:
-        """Set switches from keyword arguments, environment strings or JSON, converting types."""
-        known = {f.name: f.type for f in fields(self)}
-        for name, value in values.items():
-            if name not in known:
-                raise ValueError(f"unknown Salesforce emulator switch '{name}'; known: {', '.join(sorted(known))}")
-            kind = known[name]
-            if kind == "bool" and isinstance(value, str):
-                value = value.strip().lower() in ("1", "true", "yes", "on")
-            elif kind == "int":
-                value = int(value)
-            elif kind == "bool":
-                value = bool(value)
-            setattr(self, name, value)
+    def check(self) -> None:
+        """Impossible combinations are refused."""
         if self.edition not in EDITIONS:
             raise ValueError(f"edition must be one of {', '.join(EDITIONS)}")
         if self.fail_status not in _FAULT_BODIES:
             raise ValueError("fail_status must be 500 or 503")
-
-
-def _env_switches() -> dict[str, str]:
-    names = {f.name for f in fields(Switches)}
-    prefix = "BRIDGEWORK_EMULATOR_"
-    return {k[len(prefix):].lower(): v for k, v in os.environ.items()
-            if k.startswith(prefix) and k[len(prefix):].lower() in names}
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -254,7 +237,7 @@ class Gate:
             em.counters["writes"] += 1
             if s.drop_every and em.counters["writes"] % s.drop_every == 0:
                 em.counters["dropped"] += 1
-                await self._drop_after_commit(scope, receive, send)
+                await drop_after_commit(self.app, scope, receive, send)
                 return
         await self.app(scope, receive, self._with_usage(send))
 
@@ -281,18 +264,6 @@ class Gate:
                 message = {**message, "headers": [*message.get("headers", []), self.emulator.limit_header()]}
             await send(message)
         return wrapped
-
-    async def _drop_after_commit(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run the request to the end (it commits), then send half a response and hang up."""
-        captured: list[Message] = []
-
-        async def capture(message: Message) -> None:
-            captured.append(message)
-
-        await self.app(scope, receive, capture)
-        body = b"".join(m.get("body", b"") for m in captured[1:])
-        await send(captured[0])
-        await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
 
 
 def _oauth_routes(em: SalesforceEmulator) -> list[Route]:
@@ -351,7 +322,7 @@ def _oauth_routes(em: SalesforceEmulator) -> list[Route]:
 def create_app(state_path: Path | None = None, **switches: Any) -> Any:
     """The Salesforce emulator as an ASGI app; state in SQLite at `state_path` (None: in memory)."""
     settings = Switches()
-    settings.update(_env_switches())
+    settings.update(Switches.from_env())
     settings.update(switches)
     emulator = SalesforceEmulator(state_path, settings)
     app = Starlette(routes=_oauth_routes(emulator) + routes(emulator, bulk_handlers(emulator.jobs)))

@@ -36,21 +36,21 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from connectors.emulators._switches import SwitchBoard, drop_after_commit
 from connectors.emulators._twenty_graphql import execute
 from connectors.emulators._twenty_meta import MetadataStore, default_value, stored_key, unique_column
 from connectors.emulators._twenty_records import RecordStore
@@ -69,8 +69,10 @@ _FAULT_BODIES = {
 
 
 @dataclass
-class Switches:
+class Switches(SwitchBoard):
     """Behaviour profile and deterministic fault switches."""
+
+    system: ClassVar[str] = "Twenty"
 
     profile: str = "current"
     seeded: bool = True
@@ -86,27 +88,10 @@ class Switches:
     slow_ms: int = 0
     drop_every: int = 0
 
-    def update(self, values: dict[str, Any]) -> None:
-        """Set switches from keyword arguments, environment strings or JSON, converting types."""
-        known = {f.name: f.type for f in fields(self)}
-        for name, value in values.items():
-            if name not in known:
-                raise ValueError(f"unknown Twenty emulator switch '{name}'")
-            kind = known[name]
-            if kind == "bool" and isinstance(value, str):
-                value = value.strip().lower() in ("1", "true", "yes", "on")
-            elif kind in ("int", "float"):
-                value = (int if kind == "int" else float)(value)
-            setattr(self, name, value)
+    def check(self) -> None:
+        """Impossible combinations are refused."""
         if self.profile not in ("current", "2025-06"):
             raise ValueError("profile must be 'current' or '2025-06'")
-
-
-def _env_switches() -> dict[str, str]:
-    names = {f.name for f in fields(Switches)}
-    prefix = "BRIDGEWORK_EMULATOR_"
-    return {k[len(prefix):].lower(): v for k, v in os.environ.items()
-            if k.startswith(prefix) and k[len(prefix):].lower() in names}
 
 
 class TokenBucket:
@@ -253,22 +238,9 @@ class Gate:
             em.counters["writes"] += 1
             if em.switches.drop_every and em.counters["writes"] % em.switches.drop_every == 0:
                 em.counters["dropped"] += 1
-                await self._drop_after_commit(scope, receive, send)
+                await drop_after_commit(self.app, scope, receive, send)
                 return
         await self.app(scope, receive, send)
-
-    async def _drop_after_commit(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run the request to the end (it commits), then send half a response and hang up."""
-        captured: list[Message] = []
-
-        async def capture(message: Message) -> None:
-            captured.append(message)
-
-        await self.app(scope, receive, capture)
-        body = b"".join(m.get("body", b"") for m in captured[1:])
-        await send(captured[0])
-        await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
-        # returning with the response incomplete makes uvicorn close the connection
 
 
 def _singular_key(prefix: str, name: str) -> str:
@@ -475,7 +447,7 @@ REHEARSAL_SWITCHES: dict[str, Any] = {"throttle": False}
 def create_app(state_path: Path | None = None, **switches: Any) -> Gate:
     """The Twenty emulator as an ASGI app; state in SQLite at `state_path` (None: in memory)."""
     settings = Switches()
-    settings.update(_env_switches())
+    settings.update(Switches.from_env())
     settings.update(switches)
     emulator = TwentyEmulator(state_path, settings)
     app = Starlette(routes=_routes(emulator))
