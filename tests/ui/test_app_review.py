@@ -81,3 +81,12 @@ def test_no_workspace_is_a_readable_message(monkeypatch) -> None:  # type: ignor
     at.run()
     assert not at.exception
     assert "bridgework review --workspace" in at.error[0].value
+
+
+def test_entity_level_choice_is_editable(review_workspace: Workspace) -> None:
+    at = _review(review_workspace)
+    at.selectbox(key="entity_kind_patient->res.partner").set_value("merge").run()
+    at.button(key="entity_save_patient->res.partner").click().run()
+    assert not at.exception
+    em = _spec(review_workspace).entities[0]
+    assert em.kind == "merge" and em.status == "confirmed" and em.decision.by

@@ -14,6 +14,15 @@ from ui import state
 
 SKIP = "skip"
 LOW = 0.6
+ENTITY_KINDS = {
+    "primary": "one record per source record",
+    "merge": "merged into an object shared with other entities (e.g. carriers into companies)",
+    "split": "one of several objects this entity feeds",
+    "junction": "a link between two records",
+    "custom_object": "a new custom object",
+    "join": "folded into the records that point at it (no records of its own)",
+    "skip": "not migrated",
+}
 
 ws = state.workspace()
 spec = state.load_spec(ws)
@@ -119,6 +128,17 @@ with st.container(border=True):
         _decide(em, "confirmed")
         _save(f"Confirmed {em.source} → {em.target}")
         st.rerun()
+    with st.expander("Change where this entity lands", expanded=False):
+        objects = sorted({*destination.entity_names, em.target})
+        new_target = st.selectbox("Destination object", objects, index=objects.index(em.target), key=f"entity_target_{em.id}")
+        kinds = list(ENTITY_KINDS)
+        new_kind = st.selectbox("How", kinds, index=kinds.index(em.kind), key=f"entity_kind_{em.id}",
+                                format_func=ENTITY_KINDS.__getitem__)
+        if st.button("Save this choice", key=f"entity_save_{em.id}"):
+            em.target, em.kind = new_target, new_kind  # type: ignore[assignment]
+            _decide(em, "confirmed")
+            _save(f"{em.source} now lands in {new_target} ({new_kind})")
+            st.rerun()
 
 show = st.radio("Show", ["All", "Unconfirmed", "Low confidence"], horizontal=True, key="show_filter")
 visible = [
