@@ -90,3 +90,14 @@ def test_entity_level_choice_is_editable(review_workspace: Workspace) -> None:
     assert not at.exception
     em = _spec(review_workspace).entities[0]
     assert em.kind == "merge" and em.status == "confirmed" and em.decision.by
+
+
+def test_changed_since_last_review_shows_stale_decisions(review_workspace: Workspace) -> None:
+    spec = _spec(review_workspace)
+    spec.entities[0].fields[1].decision = spec.entities[0].fields[1].decision.model_copy(update={"status": "confirmed", "by": "ann"})
+    spec.entities[0].fields[1].target = "pager_gone"
+    spec.save(review_workspace.mapping_path)
+    at = _review(review_workspace)
+    assert "no longer fit" in at.warning[0].value
+    at.radio(key="show_filter").set_value("Changed since last review").run()
+    assert list(at.data_editor[0].value["Source field"]) == ["pager"]

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from mapper.schema import Entity
-from mapper.spec import CustomFieldDef, Decision, EntityMap, FieldMap, now_utc
+from mapper.spec import CustomFieldDef, Decision, EntityMap, FieldMap, now_utc, validate_against
 from ui import state
 
 SKIP = "skip"
@@ -140,10 +140,23 @@ with st.container(border=True):
             _save(f"{em.source} now lands in {new_target} ({new_kind})")
             st.rerun()
 
-show = st.radio("Show", ["All", "Unconfirmed", "Low confidence"], horizontal=True, key="show_filter")
+issues = validate_against(spec, source, destination)
+stale = {str(i.ref) for i in issues if i.stale and i.ref is not None}
+if stale:
+    st.warning(f"{len(stale)} confirmed decision(s) no longer fit the schemas (a field was renamed or removed). "
+               "Show \"Changed since last review\" to decide them again; they will not load until you do.")
+
+
+def _changed(fm: FieldMap) -> bool:
+    return f"{em.id}:{fm.key}" in stale or (fm.status == "proposed" and bool(fm.decision.reason))
+
+
+show = st.radio("Show", ["All", "Unconfirmed", "Low confidence", "Changed since last review"], horizontal=True,
+                key="show_filter")
 visible = [
     fm for fm in em.fields
     if show == "All" or (show == "Unconfirmed" and fm.status == "proposed") or (show == "Low confidence" and fm.score < LOW)
+    or (show == "Changed since last review" and _changed(fm))
 ]
 
 threshold = st.slider("Accept every proposal at or above this confidence", 0.5, 1.0, 0.9, 0.01, key="threshold")
