@@ -1,30 +1,110 @@
-"""Delta: only what changed since the last run (content hashes), the retry queue, conflicts, source deletions.
+"""Delta: what changed in the source since the last run, the retry queue, conflicts, source deletions.
 
-Every record is re-staged and compared with the hash the ledger holds, so only new and
-changed records are written; failed ones (the retry queue) go again. A record edited in
-the destination since bridgework wrote it is left alone unless forced. Records deleted in
-the source are reported; they are deleted in the destination only when asked.
+Each entity map reads only the records its source reports changed since the map's watermark
+(`pages(changed_since=...)`: Dentrix automodifiedtimestamp, Dentally updated_after); a map with
+no watermark yet, or whose source cannot tell for that entity (SourceError), is read in full.
+Either way the content hash the ledger holds decides what is written, so an unchanged record
+is never written again. Records waiting in the retry queue (pending, failed, conflict,
+rejected) are fetched by id and go again. A record edited in the destination since bridgework
+wrote it is left alone unless forced. Records deleted in the source are reported; they are
+deleted in the destination only when asked. Finding them needs every source id: a map read by
+watermark skips that read when the source still holds exactly as many records as the ledger
+tracks for it, and otherwise reads the entity in full (there is no cheaper id-only read).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from itertools import chain
+from typing import Any
+
+from connectors.base import Page, Source
 from executor.ledger import Result
 from executor.load import Progress
-from executor.run import RunReport, execute
+from executor.owners import USER_OBJECTS
+from executor.run import RunReport, _gone, execute
 from executor.session import Session
+from executor.staging import PAGE_SIZE, key_fields, read_all, source_id_of
+from mapper.errors import SourceError
+from mapper.spec import EntityMap
+
+RETRY_STATES = ("pending", "failed", "conflict", "rejected")
+"""Ledger states a delta tries again even when the source record did not change."""
+
+_FETCH_CHUNK = 500
 
 
 def delta(session: Session, *, force: bool = False, propagate_deletes: bool = False,
           progress: Progress | None = None) -> RunReport:
     """Run a delta; with propagate_deletes, remove from the destination what the source deleted."""
-    report = execute(session, "delta", force=force, progress=progress, track_deletions=True)
+    seen: dict[str, set[str]] = {}  # map id -> every source id, for maps read in full
+
+    def records_for(em: EntityMap) -> Iterable[Mapping[str, Any]]:
+        return _records(session, em, seen)
+
+    report = execute(session, "delta", force=force, progress=progress, records_for=records_for)
+    maps = [em for em in session.ordered_maps() if em.id in report.maps and em.target_name not in USER_OBJECTS]
+    for em in maps:
+        report.deleted_in_source[em.id] = _deleted(session, em, seen.get(em.id))
     if propagate_deletes:
-        order = [em.id for em in session.ordered_maps()]
-        for map_id in reversed(order):
-            gone = report.deleted_in_source.get(map_id, [])
+        for em in reversed(maps):
+            gone = report.deleted_in_source[em.id]
             if gone:
-                _delete(session, report.run_id, map_id, gone)
+                _delete(session, report.run_id, em.id, gone)
     return report
+
+
+def _records(session: Session, em: EntityMap, seen: dict[str, set[str]]) -> Iterator[Mapping[str, Any]]:
+    """The map's changed records then its retry queue, or every record when the source cannot tell what changed."""
+    mark = session.ledger.watermark(em.id)
+    changed = None if mark is None or em.target_name in USER_OBJECTS else \
+        _changed_pages(session.source, em.source, datetime.fromisoformat(mark))
+    keys = key_fields(em, session.source_schema)
+    if changed is None:
+        ids = seen.setdefault(em.id, set())
+        for record in read_all(session.source, em.source):
+            ids.add(source_id_of(record, keys))
+            yield record
+        return
+    read: set[str] = set()
+    for page in changed:
+        for record in page.records:
+            read.add(source_id_of(record, keys))
+            yield record
+    retry = [sid for sid in _retry_ids(session, em.id) if sid not in read]
+    for start in range(0, len(retry), _FETCH_CHUNK):
+        yield from session.source.fetch(em.source, retry[start:start + _FETCH_CHUNK])
+
+
+def _changed_pages(source: Source, entity: str, since: datetime) -> Iterator[Page] | None:
+    """Pages of records changed after `since`, or None when the source cannot find changes for `entity`."""
+    pages = source.pages(entity, page_size=PAGE_SIZE, changed_since=since)
+    try:
+        first = next(pages, None)  # sources raise on the first page, not on the call
+    except SourceError:
+        return None
+    return chain([first] if first is not None else [], pages)
+
+
+def _retry_ids(session: Session, map_id: str) -> list[str]:
+    marks = ",".join("?" * len(RETRY_STATES))
+    rows = session.ledger.query(f"SELECT source_id FROM records WHERE map_id = ? AND state IN ({marks}) ORDER BY source_id",
+                                [map_id, *RETRY_STATES])
+    return [str(r["source_id"]) for r in rows]
+
+
+def _deleted(session: Session, em: EntityMap, ids: set[str] | None) -> list[str]:
+    """Loaded records the source no longer has; `ids`: every source id when the map was read in full."""
+    if ids is None:
+        tracked = session.ledger.scalar("SELECT COUNT(*) FROM records WHERE map_id = ? AND state != 'deleted'", (em.id,))
+        # Every source record gets a ledger row (filtered and merged ones as skipped), and new ones
+        # were just read as changed: equal counts leave no room for a deleted record.
+        if session.source.count(em.source) == int(tracked or 0):
+            return []
+        keys = key_fields(em, session.source_schema)
+        ids = {source_id_of(record, keys) for record in read_all(session.source, em.source)}
+    return _gone(session, em, ids)
 
 
 def _delete(session: Session, run_id: int, map_id: str, source_ids: list[str]) -> None:

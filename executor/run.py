@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from executor.ledger import Intent, RunKind, now_iso
@@ -16,6 +17,8 @@ from mapper.spec import EntityMap
 
 RecordsFor = Callable[[EntityMap], Iterable[Mapping[str, Any]]]
 _FETCH_CHUNK = 500
+WATERMARK_OVERLAP = timedelta(minutes=5)
+"""A map's watermark is the run's start minus this, so a record stamped before but saved during the read is read again."""
 
 
 @dataclass
@@ -55,7 +58,7 @@ def partial_ids(session: Session, em: EntityMap) -> list[str]:
 
 def execute(session: Session, kind: RunKind = "full", *, maps: Sequence[EntityMap] | None = None,
             records_for: RecordsFor | None = None, force: bool = False, progress: Progress | None = None,
-            track_deletions: bool = False, clock: Callable[[], float] = time.perf_counter) -> RunReport:
+            clock: Callable[[], float] = time.perf_counter) -> RunReport:
     """Load the maps (default: all, in dependency order); resumes a killed run of the same kind."""
     ledger = session.ledger
     started = clock()
@@ -64,7 +67,7 @@ def execute(session: Session, kind: RunKind = "full", *, maps: Sequence[EntityMa
     report = RunReport(run_id, kind, resumed=killed is not None)
     loader = Loader(ledger, session.destination, run_id, force=force, progress=progress)
     stager = session.stager()
-    watermark = now_iso()
+    watermark = (datetime.fromisoformat(now_iso()) - WATERMARK_OVERLAP).isoformat()
     status = "failed"
     try:
         for em in maps if maps is not None else session.ordered_maps():
@@ -72,17 +75,11 @@ def execute(session: Session, kind: RunKind = "full", *, maps: Sequence[EntityMa
             if em.target_name in USER_OBJECTS:
                 report.maps[em.id] = _owners_only(session, em, records, run_id)
                 continue
-            seen: set[str] = set()
-            staged = stager.stage(em, records)
-            if track_deletions:
-                staged = _tracking(staged, seen)
-            stats = loader.load(em, staged)
+            stats = loader.load(em, stager.stage(em, records))
             second = partial_ids(session, em)
             if second:
                 loader.load(em, stager.stage(em, _fetch(session, em, second), final=True), stats)
             report.maps[em.id] = stats
-            if track_deletions:
-                report.deleted_in_source[em.id] = _gone(session, em, seen)
             if kind != "sample":
                 ledger.set_watermark(em.id, watermark, run_id)
         status = "done"
@@ -110,12 +107,6 @@ def _owners_only(session: Session, em: EntityMap, records: Iterable[Mapping[str,
         stats.skipped += 1
     session.ledger.record_states(run_id, rows)  # type: ignore[arg-type]
     return stats
-
-
-def _tracking(staged: Iterable[Any], seen: set[str]) -> Iterator[Any]:
-    for s in staged:
-        seen.add(s.source_id)
-        yield s
 
 
 def _gone(session: Session, em: EntityMap, seen: set[str]) -> list[str]:

@@ -117,8 +117,8 @@ def test_delta_touches_only_changed_records_and_rolls_back(tmp_path: Path, pract
     assert cli("run", "-w", str(ws.root)).exit_code == 0
     after_run = emu.snapshot()
     db = sqlite3.connect(ws.root.parent / "practice.db")
-    db.execute("UPDATE patient SET firstname = 'Renamed' WHERE patid IN (SELECT patid FROM patient WHERE status = 1 "
-               "ORDER BY patid LIMIT 2)")
+    db.execute("UPDATE patient SET firstname = 'Renamed', automodifiedtimestamp = datetime('now') "  # Dentrix stamps every edit
+               "WHERE patid IN (SELECT patid FROM patient WHERE status = 1 ORDER BY patid LIMIT 2)")
     gone = db.execute("SELECT apptid FROM appt WHERE patid > 0 ORDER BY apptid LIMIT 1").fetchone()[0]
     db.execute("DELETE FROM appt WHERE apptid = ?", (gone,))
     db.commit()
@@ -192,7 +192,8 @@ def test_destination_edits_are_left_alone_unless_forced(tmp_path: Path, practice
     time.sleep(1.1)  # Odoo's write_date has second precision
     emu.rpc("res.partner", "write", [[int(dest_id)], {"name": "Edited by staff"}])
     db = sqlite3.connect(ws.root.parent / "practice.db")
-    db.execute("UPDATE patient SET firstname = 'Changed' WHERE patid = ?", (int(sid),))
+    db.execute("UPDATE patient SET firstname = 'Changed', automodifiedtimestamp = datetime('now') WHERE patid = ?",
+               (int(sid),))  # Dentrix stamps every edit
     db.commit()
     db.close()
     report = json.loads(cli("delta", "-w", str(ws.root), "--json").output)
