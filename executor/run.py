@@ -17,7 +17,10 @@ from mapper.spec import EntityMap
 
 RecordsFor = Callable[[EntityMap], Iterable[Mapping[str, Any]]]
 _FETCH_CHUNK = 500
-WATERMARK_OVERLAP = timedelta(minutes=5)
+# The watermark is UTC but a source may stamp rows in the practice's local time (Dentrix's
+# automodifiedtimestamp has no zone): overlap by more than any UTC offset. Re-reading a day of
+# changes costs little, and content hashes keep unchanged records from being written again.
+WATERMARK_OVERLAP = timedelta(hours=26)
 """A map's watermark is the run's start minus this, so a record stamped before but saved during the read is read again."""
 
 
