@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from executor.aging import ARReport, reconcile_ar
 from executor.diff import SILENT, compare
 from executor.session import Session
 from executor.staging import Stager, active_fields, target_name
@@ -45,14 +47,15 @@ class MapReconcile:
 
 @dataclass
 class ReconcileReport:
-    """Every entity map's reconcile."""
+    """Every entity map's reconcile, and A/R per family (None when the source has no ledger bridgework knows)."""
 
     maps: dict[str, MapReconcile] = field(default_factory=dict)
+    ar: ARReport | None = None
 
     @property
     def ok(self) -> bool:
-        """True when every map agrees."""
-        return all(m.ok for m in self.maps.values())
+        """True when every map agrees and so does every family's A/R."""
+        return all(m.ok for m in self.maps.values()) and (self.ar is None or self.ar.ok)
 
 
 def _money_fields(session: Session, em: EntityMap) -> list[str]:
@@ -161,11 +164,13 @@ def _sample(session: Session, em: EntityMap, chunk: list[tuple[str, str]], r: Ma
                 r.field_changes[change] = r.field_changes.get(change, 0) + 1
 
 
-def reconcile(session: Session, *, sample: int = 20) -> ReconcileReport:
-    """Reconcile every entity map with the workspace's tolerances."""
+def reconcile(session: Session, *, sample: int = 20, as_of: date | None = None) -> ReconcileReport:
+    """Reconcile every entity map and A/R with the workspace's tolerances (A/R aged at `as_of`, default today)."""
     options = session.ws.settings.options
+    tolerance = Decimal(options.money_tolerance)
     report = ReconcileReport()
     for em in session.ordered_maps():
-        report.maps[em.id] = reconcile_map(session, em, sample=sample, money_tolerance=Decimal(options.money_tolerance),
+        report.maps[em.id] = reconcile_map(session, em, sample=sample, money_tolerance=tolerance,
                                            count_tolerance=options.count_tolerance)
+    report.ar = reconcile_ar(session, tolerance=tolerance, as_of=as_of or date.today())
     return report

@@ -238,7 +238,8 @@ def reconcile(workspace: WorkspaceOption = None, json_out: JsonOption = False,
     with _session(workspace, exclusive=False) as s:
         report = run_reconcile(s, sample=sample_size)
     if json_out:
-        print_json({"ok": report.ok, "maps": {m: {**vars(r), "ok": r.ok} for m, r in report.maps.items()}})
+        print_json({"ok": report.ok, "maps": {m: {**vars(r), "ok": r.ok} for m, r in report.maps.items()},
+                    "ar": report.ar.as_dict() if report.ar is not None else None})
     else:
         table = Table(title="Reconcile", title_justify="left")
         for col in ("Entity map", "Source", "Loaded", "Skipped", "Rejected", "Destination", "Result"):
@@ -247,9 +248,29 @@ def reconcile(workspace: WorkspaceOption = None, json_out: JsonOption = False,
             table.add_row(m, f"{r.source:,}", f"{r.loaded:,}", f"{r.skipped:,}", f"{r.rejected:,}", f"{r.destination:,}",
                           "[green]OK[/]" if r.ok else "[red]" + "; ".join(r.problems) + "[/]")
         console.print(table)
+        if report.ar is not None:
+            console.print(_ar_table(report.ar.as_dict()))
         console.print("[green]Reconcile OK[/]" if report.ok else "[red]Reconcile found differences.[/]")
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _ar_table(ar: dict[str, Any]) -> Table:
+    """A/R totals: source, loaded (read back) and skipped/rejected; families out of tolerance and notes below."""
+    table = Table(title=f"A/R per family (aged at {ar['as_of']})", title_justify="left", caption_justify="left",
+                  caption="\n".join([f"{ar['families_off']} of {ar['families']} families out of tolerance ({ar['tolerance']}).",
+                                      *(f"[red]{p}[/]" for p in ar["problems"]), *ar["notes"]]))
+    sides = {"Source": ar["source"], "Loaded": ar["loaded"] or {}, **({"Skipped/rejected": ar["not_loaded"]} if ar["not_loaded"] else {})}
+    table.add_column("Figure")
+    for col in sides:
+        table.add_column(col, justify="right")
+    for name in ("charges", "payments", "adjustments", "insurance_paid", "balance", "open_insurance"):
+        table.add_row(name.replace("_", " ").capitalize(), *(side.get(name, "-") for side in sides.values()))
+    for bucket in ar["source"]["aging"]:
+        table.add_row(f"Aging {bucket} days", *(side.get("aging", {}).get(bucket, "-") for side in sides.values()))
+    if ar["stated_balance"] is not None:
+        table.add_row("Balance the practice states", ar["stated_balance"], *([""] * (len(sides) - 1)))
+    return table
 
 
 @command(name="rollback")

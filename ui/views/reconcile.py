@@ -8,6 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from executor.aging import BUCKETS, FIGURES
 from executor.audit import export_audit
 from executor.reconcile import ReconcileReport, reconcile
 from executor.rollback import LOAD_KINDS, RollbackReport, rollback, target_run
@@ -46,6 +47,12 @@ def _money_table(report: ReconcileReport) -> pd.DataFrame:
         "Entity map": m, "Field": name, "Sent (from source)": totals["source"], "In destination": totals["destination"],
         "Balances that differ": r.groups_off.get(name, 0)}
         for m, r in report.maps.items() for name, totals in r.money.items()])
+
+
+def _ar_table(ar: dict[str, Any]) -> pd.DataFrame:
+    sides = {"Source": ar["source"], "Loaded (read back)": ar["loaded"], "Skipped/rejected": ar["not_loaded"]}
+    return pd.DataFrame({col: [*(side[n] for n in FIGURES), *side["aging"].values()] for col, side in sides.items() if side},
+                        index=[*(n.replace("_", " ").capitalize() for n in FIGURES), *(f"Aging {b} days" for b in BUCKETS)])
 
 
 def _run_label(run: dict[str, Any]) -> str:
@@ -140,6 +147,12 @@ else:
         st.caption("No money field is loaded by this map.")
     else:
         st.dataframe(money, hide_index=True, width="stretch")
+    if report.ar is not None:
+        ar = report.ar.as_dict()
+        st.subheader(f"A/R per family (aged at {ar['as_of']})")
+        st.dataframe(_ar_table(ar), width="stretch")
+        (st.error if ar["problems"] else st.caption)(
+            f"{ar['families_off']} of {ar['families']} families out of tolerance. " + " ".join(n + "." for n in ar["notes"]))
     silent = {m: r.field_changes for m, r in report.maps.items() if r.field_changes}
     if silent:
         st.warning("Values the destination changed without an error (compared on a sample of each map): " + "; ".join(
