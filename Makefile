@@ -29,7 +29,7 @@ demo: $(STAMP)
 	@$(BW) demo --workspace demo-workspace
 
 test: $(STAMP)
-	@$(PY) -m pytest -q -n 2 --timeout 600
+	@$(PY) -m pytest -q -n 2 --dist loadfile --timeout 600
 
 eval: $(STAMP)
 	@$(BW) eval evals/cases --report evals/reports

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
-from mapper.errors import BridgeworkError
+from mapper.errors import BridgeworkError, DestinationError
 
 USER_AGENT = "bridgework/0.1 (+https://github.com/bridgework)"
 
@@ -32,6 +32,16 @@ class RetryableHTTPError(Exception):
 
 class UnreachableError(BridgeworkError):
     """The server did not answer, or kept failing after every retry."""
+
+
+def not_answering(exc: UnreachableError, system: str, url: str, kind: str) -> DestinationError:
+    """The one-line error for a destination that did not answer (or kept failing after retries)."""
+    if "connection failed" in exc.message or "timed out" in exc.message:
+        return DestinationError(
+            f"{system} at {url} did not answer.",
+            hint=f"Start it (bridgework emulate {kind}) or check the destination url in bridgework.toml, "
+                 "then run the same command again (it resumes).")
+    return DestinationError(exc.message, hint=exc.hint)
 
 
 def make_client(

@@ -71,7 +71,7 @@ from connectors.destinations._dynamics_wire import (
     parse_batch,
     same,
 )
-from connectors.http import Pacer, RetryPolicy, UnreachableError, classify_response, make_client, send
+from connectors.http import Pacer, RetryPolicy, UnreachableError, classify_response, make_client, not_answering, send
 from connectors.secrets import require_secret
 from mapper.errors import ConfigError, DestinationError
 from mapper.naming import DEFAULT_PREFIX
@@ -147,12 +147,7 @@ class DynamicsDestination:
             response = send(self.client, method, path, policy=self.policy, what=f"Dataverse at {self.url}",
                             classify=classify_response, pacer=self.pacer, **kwargs)
         except UnreachableError as exc:
-            if "connection failed" in exc.message or "timed out" in exc.message:
-                raise DestinationError(
-                    f"Dataverse at {self.url} did not answer.",
-                    hint="Start it (bridgework emulate dynamics) or check the destination url in bridgework.toml, "
-                         "then run the same command again (it resumes).") from None
-            raise DestinationError(exc.message, hint=exc.hint) from None
+            raise not_answering(exc, "Dataverse", self.url, "dynamics") from None
         if response.status_code in (401, 403):
             raise ConfigError(
                 f"Dataverse at {self.url} refused the access token (HTTP {response.status_code}).",

@@ -65,7 +65,7 @@ from connectors.destinations._salesforce_shape import (
     soql_text,
     to_entity,
 )
-from connectors.http import RetryPolicy, UnreachableError, Verdict, classify_response, make_client, send
+from connectors.http import RetryPolicy, UnreachableError, Verdict, classify_response, make_client, not_answering, send
 from connectors.secrets import require_secret, secret
 from mapper.errors import ConfigError, DestinationError
 from mapper.schema import Schema, SchemaChange
@@ -154,12 +154,7 @@ class SalesforceDestination:
             response = send(self.client, method, path, policy=self.policy, what=f"Salesforce at {self.url}",
                             classify=classify, **kwargs)
         except UnreachableError as exc:
-            if "connection failed" in exc.message or "timed out" in exc.message:
-                raise DestinationError(
-                    f"Salesforce at {self.url} did not answer.",
-                    hint="Check the instance url in bridgework.toml (or start the emulator: bridgework emulate "
-                         "salesforce), then run the same command again (it resumes).") from None
-            raise DestinationError(exc.message, hint=exc.hint) from None
+            raise not_answering(exc, "Salesforce", self.url, "salesforce") from None
         self.api_usage = response.headers.get("sforce-limit-info", self.api_usage)
         return response
 

@@ -47,6 +47,7 @@ from connectors.http import (
     Verdict,
     classify_response,
     make_client,
+    not_answering,
     send,
 )
 from connectors.secrets import require_secret
@@ -133,12 +134,7 @@ class TwentyDestination:
             response = send(self.client, method, path, policy=self.policy, what=f"Twenty at {self.url}",
                             classify=classify, pacer=self.pacer, **kwargs)
         except UnreachableError as exc:
-            if "connection failed" in exc.message or "timed out" in exc.message:
-                raise DestinationError(
-                    f"Twenty at {self.url} did not answer.",
-                    hint="Start it (bridgework emulate twenty) or check the destination url in bridgework.toml, "
-                         "then run the same command again (it resumes).") from None
-            raise DestinationError(exc.message, hint=exc.hint) from None
+            raise not_answering(exc, "Twenty", self.url, "twenty") from None
         if response.status_code in (401, 403):
             raise ConfigError(
                 f"Twenty at {self.url} refused the API key (HTTP {response.status_code}).",
