@@ -15,7 +15,7 @@ class Echo(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return key
 
-    def get(self, key: str, default: Any = None) -> str:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> str:
         return key
 
     def __iter__(self) -> Iterator[str]:
@@ -35,9 +35,9 @@ class Orphans(Mapping[str, str]):
         value = self.get(key)
         if value is None:
             raise KeyError(key)
-        return value
+        return str(value)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         if key in self.loaded:
             return self.loaded[key]
         return PENDING if self.merged.get(key, key) in self.ready else default

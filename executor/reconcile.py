@@ -78,8 +78,8 @@ def _group_field(em: EntityMap) -> str | None:
     """The relation a balance is grouped by: the guarantor/account when mapped, else the first relation (patient)."""
     relations = [fm for fm in active_fields(em) if fm.kind == "relation" and fm.lookup and fm.lookup != em.id]
     preferred = [fm for fm in relations if any(_ACCOUNT.search(s) for s in fm.sources)]
-    chosen = (preferred or relations or [None])[0]
-    return target_name(chosen) if chosen is not None else None
+    chosen = (preferred or relations)[:1]
+    return target_name(chosen[0]) if chosen else None
 
 
 def _loaded(session: Session, em: EntityMap) -> list[tuple[str, str]]:

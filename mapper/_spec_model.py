@@ -183,7 +183,7 @@ class MappingSpec(_Model):
     def to_yaml(self) -> str:
         """YAML text, keys in model order, unset optional values left out, no Python tags."""
         data = self.model_dump(mode="json", exclude_none=True)
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+        return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
 
     def save(self, path: Path) -> None:
         """Write atomically so a crash never leaves half a file."""

@@ -69,7 +69,8 @@ class Calibration:
         """Probabilities for raw scores (identity when no curve was fitted)."""
         if not self.knots_x:
             return np.clip(raw, 0.0, 1.0)
-        return np.interp(raw, np.array(self.knots_x), np.array(self.knots_y))
+        out: NDArray[np.float64] = np.interp(raw, np.array(self.knots_x), np.array(self.knots_y))
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""

@@ -47,7 +47,7 @@ def break_cycles(maps: list[EntityMap]) -> list[str]:
     linked = Counter(fm.lookup for m in maps for fm in m.fields if fm.kind == "relation" and fm.lookup)
     demoted: list[str] = []
     while (cycle := _cycle(_needs(maps))) is not None:
-        map_id, fm = min(cycle, key=lambda e: (linked[e[1].lookup], not (e[1].target or "").startswith("custom:"),
+        map_id, fm = min(cycle, key=lambda e: (linked[e[1].lookup or ""], not (e[1].target or "").startswith("custom:"),
                                                e[0], e[1].key))
         reason = f"links back to {fm.lookup}, which already links here: kept as the source id to avoid a circle"
         if fm.custom is not None:
