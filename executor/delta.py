@@ -10,6 +10,13 @@ wrote it is left alone unless forced. Records deleted in the source are reported
 deleted in the destination only when asked. Finding them needs every source id: a map read by
 watermark skips that read when the source still holds exactly as many records as the ledger
 tracks for it, and otherwise reads the entity in full (there is no cheaper id-only read).
+
+A mapping edit (a newly confirmed field, a changed transform, a newly confirmed entity map) changes
+no source row, so no watermark would find it: each full run and delta records the version of every
+entity map it loaded with (`map_fingerprint`, ledger table map_versions), and a map whose version
+differs is read in full this once, ignoring its watermark. The content hashes then decide again:
+only records whose transformed values changed are updated (with before-images, destination edits
+left alone unless forced), and the summary says so per map.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from connectors.base import Page, Source
 from executor.ledger import Result
 from executor.load import Progress
 from executor.owners import USER_OBJECTS
-from executor.run import RunReport, _gone, execute
+from executor.run import RunReport, _gone, execute, map_fingerprint
 from executor.session import Session
 from executor.staging import PAGE_SIZE, key_fields, read_all, source_id_of
 from mapper.errors import SourceError
@@ -39,11 +46,19 @@ def delta(session: Session, *, force: bool = False, propagate_deletes: bool = Fa
           progress: Progress | None = None) -> RunReport:
     """Run a delta; with propagate_deletes, remove from the destination what the source deleted."""
     seen: dict[str, set[str]] = {}  # map id -> every source id, for maps read in full
+    remapped: dict[str, str] = {}
+    read: dict[str, int] = {}
 
     def records_for(em: EntityMap) -> Iterable[Mapping[str, Any]]:
-        return _records(session, em, seen)
+        reason = remap_reason(session, em)
+        if reason is None:
+            return _records(session, em, seen)
+        remapped[em.id] = reason
+        return _counted(_all(session, em, seen), read, em.id)
 
     report = execute(session, "delta", force=force, progress=progress, records_for=records_for)
+    report.remapped, report.read = remapped, read
+    report.notes = remap_notes(report)
     maps = [em for em in session.ordered_maps() if em.id in report.maps and em.target_name not in USER_OBJECTS]
     for em in maps:
         report.deleted_in_source[em.id] = _deleted(session, em, seen.get(em.id))
@@ -55,6 +70,57 @@ def delta(session: Session, *, force: bool = False, propagate_deletes: bool = Fa
     return report
 
 
+def remap_reason(session: Session, em: EntityMap) -> str | None:
+    """Why this map must be read in full regardless of its watermark: 'changed' (its mapping differs from the
+    version the last load used), 'new' (never loaded by a run or delta), 'unrecorded' (a ledger from before
+    map versions); None when its mapping is the one last loaded (users maps are always read in full)."""
+    if em.target_name in USER_OBJECTS:
+        return None
+    recorded = session.ledger.map_version(em.id)
+    if recorded is None:
+        return "new" if session.ledger.watermark(em.id) is None else "unrecorded"
+    return None if recorded == map_fingerprint(session.spec, em, session.source_schema) else "changed"
+
+
+def remap_notes(report: RunReport) -> list[str]:
+    """One summary line per map read in full because of a mapping edit."""
+    heads = {"changed": "changed since the last load", "new": "is new since the last load",
+             "unrecorded": "has no map version in the ledger yet (recorded now)"}
+    out = []
+    for map_id, reason in report.remapped.items():
+        stats = report.maps.get(map_id)
+        if stats is None:
+            continue
+        parts = [f"{stats.created:,} created"] if reason == "new" or stats.created else []
+        if reason != "new" or stats.updated:
+            parts.append(f"{stats.updated:,} updated")
+        if stats.conflicts:
+            parts.append(f"{stats.conflicts:,} edited in the destination left alone (--force overwrites)")
+        for name in ("rejected", "failed"):
+            if getattr(stats, name):
+                parts.append(f"{getattr(stats, name):,} {name}")
+        verb = "read" if reason == "new" else "re-read"
+        out.append(f"map '{map_id}' {heads[reason]}: {verb} all {report.read.get(map_id, 0):,} records, "
+                   + ", ".join(parts))
+    return out
+
+
+def _counted(records: Iterable[Mapping[str, Any]], counts: dict[str, int], map_id: str) -> Iterator[Mapping[str, Any]]:
+    counts.setdefault(map_id, 0)
+    for record in records:
+        counts[map_id] += 1
+        yield record
+
+
+def _all(session: Session, em: EntityMap, seen: dict[str, set[str]]) -> Iterator[Mapping[str, Any]]:
+    """Every source record of the map (its ids remembered for the deletion check)."""
+    keys = key_fields(em, session.source_schema)
+    ids = seen.setdefault(em.id, set())
+    for record in read_all(session.source, em.source):
+        ids.add(source_id_of(record, keys))
+        yield record
+
+
 def _records(session: Session, em: EntityMap, seen: dict[str, set[str]]) -> Iterator[Mapping[str, Any]]:
     """The map's changed records then its retry queue, or every record when the source cannot tell what changed."""
     mark = session.ledger.watermark(em.id)
@@ -62,10 +128,7 @@ def _records(session: Session, em: EntityMap, seen: dict[str, set[str]]) -> Iter
         _changed_pages(session.source, em.source, datetime.fromisoformat(mark))
     keys = key_fields(em, session.source_schema)
     if changed is None:
-        ids = seen.setdefault(em.id, set())
-        for record in read_all(session.source, em.source):
-            ids.add(source_id_of(record, keys))
-            yield record
+        yield from _all(session, em, seen)
         return
     read: set[str] = set()
     for page in changed:
@@ -88,8 +151,10 @@ def _changed_pages(source: Source, entity: str, since: datetime) -> Iterator[Pag
 
 
 def _retry_ids(session: Session, map_id: str) -> list[str]:
+    """The retry queue, and loaded records a rollback restored to their before-image (hash cleared: rewrite)."""
     marks = ",".join("?" * len(RETRY_STATES))
-    rows = session.ledger.query(f"SELECT source_id FROM records WHERE map_id = ? AND state IN ({marks}) ORDER BY source_id",
+    rows = session.ledger.query(f"SELECT source_id FROM records WHERE map_id = ? AND (state IN ({marks}) "
+                                f"OR (state = 'loaded' AND content_hash IS NULL)) ORDER BY source_id",
                                 [map_id, *RETRY_STATES])
     return [str(r["source_id"]) for r in rows]
 

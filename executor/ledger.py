@@ -71,6 +71,13 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE VIEW retry_queue AS
         SELECT map_id, source_id, error_code, attempts, updated_at FROM records WHERE state = 'failed';
     """,
+    # 2: the version (fingerprint) of each entity map the last full run or delta loaded with, so a delta
+    # notices a mapping edit and re-reads that map in full. A ledger from before has no rows: delta
+    # re-reads each map once (hashes keep unchanged records unwritten) and records the version.
+    """
+    CREATE TABLE map_versions (
+        map_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, run_id INTEGER NOT NULL, at TEXT NOT NULL);
+    """,
 )
 
 
@@ -325,6 +332,18 @@ class Ledger:
     def watermark(self, map_id: str) -> str | None:
         """The last watermark of an entity map."""
         value = self.scalar("SELECT watermark FROM watermarks WHERE map_id = ?", (map_id,))
+        return None if value is None else str(value)
+
+    def set_map_version(self, map_id: str, fingerprint: str, run_id: int) -> None:
+        """The version of an entity map a run finished loading with (executor.run.map_fingerprint)."""
+        with self.db.conn:
+            self.db.conn.execute(
+                "INSERT OR REPLACE INTO map_versions (map_id, fingerprint, run_id, at) VALUES (?, ?, ?, ?)",
+                (map_id, fingerprint, run_id, self.clock()))
+
+    def map_version(self, map_id: str) -> str | None:
+        """The fingerprint of an entity map as the last full run or delta loaded it (None: never recorded)."""
+        value = self.scalar("SELECT fingerprint FROM map_versions WHERE map_id = ?", (map_id,))
         return None if value is None else str(value)
 
     def confirm(self, what: str, key: str, note: str = "") -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,8 +14,10 @@ from executor.ledger import Intent, RunKind, now_iso
 from executor.load import Loader, MapStats, Progress
 from executor.owners import USER_OBJECTS
 from executor.session import Session
-from executor.staging import PARTIAL, read_all
-from mapper.spec import EntityMap
+from executor.joins import joins_of
+from executor.staging import PARTIAL, active_fields, read_all
+from mapper.schema import Schema
+from mapper.spec import EntityMap, MappingSpec
 
 RecordsFor = Callable[[EntityMap], Iterable[Mapping[str, Any]]]
 _FETCH_CHUNK = 500
@@ -34,6 +38,12 @@ class RunReport:
     elapsed_s: float = 0.0
     deleted_in_source: dict[str, list[str]] = field(default_factory=dict)
     resumed: bool = False
+    remapped: dict[str, str] = field(default_factory=dict)
+    """Delta: maps read in full because their mapping differs from the last load's (map id -> changed/new/unrecorded)."""
+    read: dict[str, int] = field(default_factory=dict)
+    """Delta: source records read per remapped map."""
+    notes: list[str] = field(default_factory=list)
+    """One line per remapped map for the summary."""
 
     def totals(self) -> MapStats:
         """Every map's stats added up."""
@@ -44,6 +54,23 @@ class RunReport:
             for code, n in stats.errors.items():
                 out.errors[code] = out.errors.get(code, 0) + n
         return out
+
+
+_FINGERPRINT_FIELDS = {"source", "target", "kind", "transforms", "lookup", "custom"}
+
+
+def map_fingerprint(spec: MappingSpec, em: EntityMap, source_schema: Schema | None) -> str:
+    """A hash of what decides an entity map's transformed records: its source, target, key, filter, constants
+    and the field maps that write (sources, target, kind, transform chain, lookup, custom definition),
+    plus the join maps that lend it columns. Who confirmed what, scores and alternatives are left out."""
+    def part(m: EntityMap) -> dict[str, Any]:
+        return {"source": m.source, "target": m.target, "kind": m.kind, "key": m.key, "where": m.where,
+                "constants": m.constants, "status": m.status,
+                "fields": [fm.model_dump(mode="json", include=_FINGERPRINT_FIELDS) for fm in active_fields(m)]}
+
+    parts = [part(em), *({"via": j.via, **part(j.em)} for j in joins_of(spec, source_schema, em))]
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def _fetch(session: Session, em: EntityMap, ids: Sequence[str]) -> Iterator[Mapping[str, Any]]:
@@ -85,6 +112,8 @@ def execute(session: Session, kind: RunKind = "full", *, maps: Sequence[EntityMa
             report.maps[em.id] = stats
             if kind != "sample":
                 ledger.set_watermark(em.id, watermark, run_id)
+                ledger.set_map_version(em.id, map_fingerprint(session.spec, em, getattr(session, "source_schema", None)),
+                                       run_id)
         status = "done"
     except KeyboardInterrupt:
         status = "stopped"

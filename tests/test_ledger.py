@@ -150,9 +150,24 @@ def _states(s: FakeSession) -> dict[str, int]:
 def test_ledger_is_private_versioned_and_migrates_once(tmp_path: Path) -> None:
     ledger = open_ledger(tmp_path / "ledger.db")
     assert stat.S_IMODE(os.stat(tmp_path / "ledger.db").st_mode) == 0o600
-    assert ledger.migrate() == ledger.migrate() == 1
+    assert ledger.migrate() == ledger.migrate() == 2
     assert ledger.scalar("PRAGMA journal_mode") == "wal"
-    assert ledger.scalar("SELECT COUNT(*) FROM _migrations") == 1
+    assert ledger.scalar("SELECT COUNT(*) FROM _migrations") == 2
+
+
+def test_a_ledger_from_before_map_versions_migrates_and_keeps_its_records(tmp_path: Path) -> None:
+    ledger = open_ledger(tmp_path / "ledger.db")
+    run = ledger.start_run("full")
+    ledger.set_watermark("people", "2026-01-01T00:00:00+00:00", run)
+    ledger.db.execute("DROP TABLE map_versions")  # as version 1 left it
+    ledger.db.execute("DELETE FROM _migrations WHERE version = 2")
+    ledger.db.conn.commit()
+    ledger.close()
+    ledger = open_ledger(tmp_path / "ledger.db")
+    assert ledger.scalar("SELECT COUNT(*) FROM _migrations") == 2
+    assert ledger.watermark("people") and ledger.map_version("people") is None
+    ledger.set_map_version("people", "abc", run)
+    assert ledger.map_version("people") == "abc"
 
 
 def test_run_resolves_references_and_ends_every_record_in_one_state(session: FakeSession) -> None:

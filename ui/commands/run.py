@@ -65,7 +65,8 @@ def _stats_table(title: str, maps: dict[str, Any]) -> Table:
 def _run_json(report: Any) -> dict[str, Any]:
     return {"run": report.run_id, "kind": report.kind, "resumed": report.resumed, "elapsed_s": round(report.elapsed_s, 2),
             "maps": {m: {k: v for k, v in vars(s).items()} for m, s in report.maps.items()},
-            "deleted_in_source": {m: len(ids) for m, ids in report.deleted_in_source.items()}}
+            "deleted_in_source": {m: len(ids) for m, ids in report.deleted_in_source.items()},
+            **({"remapped": report.remapped, "notes": report.notes} if report.kind == "delta" else {})}
 
 
 @command()
@@ -182,6 +183,8 @@ def delta(workspace: WorkspaceOption = None, json_out: JsonOption = False, force
         print_json(_run_json(report))
         return
     console.print(_stats_table(f"Delta {report.run_id}: {report.elapsed_s:.1f} s", report.maps))
+    for note in report.notes:
+        console.print(note[0].upper() + note[1:] + ".")
     gone = {m: len(ids) for m, ids in report.deleted_in_source.items() if ids}
     if gone:
         verb = "deleted in the destination" if propagate_deletes else "left in the destination (--propagate-deletes removes them)"
