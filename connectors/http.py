@@ -141,27 +141,36 @@ def send(
     what: str,
     classify: Callable[[httpx.Response], Verdict] = classify_response,
     pacer: Pacer | None = None,
+    wait_hint: Callable[[httpx.Response], float | None] | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
     """Send a request, retrying retryable failures; returns the last response (ok, rejected or fatal).
 
     `what` names the system for error messages ("Odoo at http://127.0.0.1:8069").
+    `wait_hint` reads how long the server asked us to wait from a retryable response (default: its
+    Retry-After / x-ratelimit-reset headers); with a pacer, that wait holds every request sharing it.
     Raises UnreachableError when the server cannot be reached or keeps failing.
     """
+    hint_of = wait_hint or retry_after_seconds
 
     def attempt() -> httpx.Response:
-        if pacer is not None:
-            pacer.acquire()
+        slot = pacer.acquire() if pacer is not None else None
         try:
             response = client.request(method, url, **kwargs)
         except httpx.TimeoutException:
             raise RetryableHTTPError("timed out") from None
         except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
             raise RetryableHTTPError("connection failed") from None
+        finally:
+            if pacer is not None and slot is not None:
+                pacer.done(slot)
         if pacer is not None:
             pacer.observe(response)
         if classify(response) == "retryable":
-            raise RetryableHTTPError(f"HTTP {response.status_code}", retry_after_seconds(response))
+            hint = hint_of(response)
+            if pacer is not None and hint:
+                pacer.hold(hint)
+            raise RetryableHTTPError(f"HTTP {response.status_code}", hint)
         return response
 
     try:
@@ -175,8 +184,11 @@ def send(
 
 
 class Pacer:
-    """Keeps requests under `limit` per `window` seconds and follows x-ratelimit-* headers.
+    """Keeps requests under `limit` per sliding `window` seconds and follows the server's wait hints.
 
+    A request's slot in the window is stamped when its response arrives (`done`), not when it was
+    sent: the server counted it somewhere in between, so a slot reused exactly one window after the
+    stamp never lands inside the server's window. Requests still in flight count as sent.
     Thread-safe; the clock and sleeper are injectable for tests.
     """
 
@@ -192,25 +204,47 @@ class Pacer:
         self.window = window
         self.clock = clock
         self.sleep = sleep
-        self._sent: deque[float] = deque()
+        self._sent: deque[list[float]] = deque()
         self._lock = threading.Lock()
         self._blocked_until = 0.0
 
-    def acquire(self) -> None:
-        """Wait until one more request fits in the window."""
+    def acquire(self) -> list[float]:
+        """Wait until one more request fits in the window; returns its slot (pass it to `done`)."""
         while True:
             with self._lock:
                 now = self.clock()
                 wait = self._blocked_until - now
                 if wait <= 0 and self.limit is not None:
-                    while self._sent and now - self._sent[0] >= self.window:
+                    while self._sent and now - self._sent[0][0] >= self.window:
                         self._sent.popleft()
                     if len(self._sent) >= self.limit:
-                        wait = self.window - (now - self._sent[0])
+                        wait = self.window - (now - self._sent[0][0])
                 if wait <= 0:
-                    self._sent.append(now)
-                    return
+                    slot = [now]
+                    self._sent.append(slot)
+                    return slot
             self.sleep(wait)
+
+    def done(self, slot: list[float]) -> None:
+        """The response to a slot's request arrived: stamp the slot now."""
+        with self._lock:
+            slot[0] = max(slot[0], self.clock())
+
+    def hold(self, seconds: float) -> None:
+        """Hold every request for `seconds` (the server said to wait)."""
+        with self._lock:
+            self._blocked_until = max(self._blocked_until, self.clock() + seconds)
+
+    def sync(self, used: int, limit: int) -> None:
+        """The server reports `used` of `limit` spent in the window: adopt its limit, and count
+        requests we did not send (another client, an earlier run) as sent just now."""
+        with self._lock:
+            self.limit = limit
+            now = self.clock()
+            while self._sent and now - self._sent[0][0] >= self.window:
+                self._sent.popleft()
+            for _ in range(max(0, used - len(self._sent))):
+                self._sent.append([now])
 
     def observe(self, response: httpx.Response) -> None:
         """When the server says the window is spent, hold every request until it resets."""
@@ -218,5 +252,4 @@ class Pacer:
         if remaining is not None and remaining.strip() == "0":
             wait = retry_after_seconds(response)
             if wait:
-                with self._lock:
-                    self._blocked_until = max(self._blocked_until, self.clock() + wait)
+                self.hold(wait)

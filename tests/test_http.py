@@ -82,3 +82,47 @@ def test_pacer_obeys_spent_window_header() -> None:
     pacer.observe(httpx.Response(200, headers={"x-ratelimit-remaining": "0", "retry-after": "5"}))
     pacer.acquire()
     assert sleeps and sleeps[0] == pytest.approx(5.0)
+
+
+def test_pacer_stamps_a_slot_when_its_response_arrives() -> None:
+    now = [0.0]
+    sleeps: list[float] = []
+
+    def sleep(s: float) -> None:
+        sleeps.append(s)
+        now[0] += s
+
+    pacer = Pacer(limit=1, window=10.0, clock=lambda: now[0], sleep=sleep)
+    slot = pacer.acquire()
+    now[0] = 2.0  # the response took 2 s: the server counted the request somewhere in between
+    pacer.done(slot)
+    pacer.acquire()
+    assert sleeps == [pytest.approx(10.0)]  # a window after the response, not after the send
+
+
+def test_a_server_wait_hint_holds_every_request_sharing_the_pacer() -> None:
+    now = [0.0]
+    sleeps: list[float] = []
+    pacer = Pacer(limit=None, window=1.0, clock=lambda: now[0], sleep=lambda s: (sleeps.append(s), now.__setitem__(0, now[0] + s)))
+    calls: list[httpx.Request] = []
+    client = _client([httpx.Response(429, headers={"Retry-After": "3"}), httpx.Response(200, json={})], calls)
+    send(client, "GET", "/x", policy=RetryPolicy(sleep=lambda s: None), what="X", pacer=pacer)
+    assert sleeps == [pytest.approx(3.0)]  # the policy's sleep is a no-op here: the pacer held the retry
+
+
+def test_wait_hint_reader_is_pluggable() -> None:
+    sleeps: list[float] = []
+    calls: list[httpx.Request] = []
+    client = _client([httpx.Response(429, json={"messages": ["slow down"]}), httpx.Response(200, json={})], calls)
+    send(client, "GET", "/x", policy=RetryPolicy(sleep=sleeps.append), what="X", wait_hint=lambda r: 0.06)
+    assert 0.06 <= sleeps[0] <= 0.31
+
+
+def test_pacer_sync_counts_usage_it_did_not_send() -> None:
+    now = [0.0]
+    sleeps: list[float] = []
+    pacer = Pacer(limit=None, window=100.0, clock=lambda: now[0], sleep=lambda s: (sleeps.append(s), now.__setitem__(0, now[0] + s)))
+    pacer.sync(used=4, limit=5)
+    pacer.acquire()
+    pacer.acquire()
+    assert pacer.limit == 5 and sleeps == [pytest.approx(100.0)]

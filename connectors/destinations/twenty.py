@@ -17,6 +17,7 @@ unique one.", all recognised as code `duplicate`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,7 @@ from connectors.http import (
     classify_response,
     make_client,
     not_answering,
+    retry_after_seconds,
     send,
 )
 from connectors.secrets import require_secret
@@ -83,17 +85,38 @@ def classify(response: httpx.Response) -> Verdict:
     return classify_response(response)
 
 
+_LIMIT_MESSAGE = re.compile(r"Limit reached \((\d+) tokens per (\d+) ms\)")
+
+
+def throttle_wait(response: httpx.Response) -> float | None:
+    """Seconds until Twenty's bucket holds a token again, read from its throttle message (§1.8).
+
+    Twenty sends no Retry-After; its message names the bucket (`Limit reached (100 tokens per
+    60000 ms)`), refilled continuously, so one token takes window / limit (0.6 s for the minute
+    bucket). A server whose window is scaled down for a rehearsal or a bench says so in the same
+    message, and the wait shrinks with it. Other responses: their Retry-After headers, if any.
+    """
+    for message in _messages(response):
+        match = _LIMIT_MESSAGE.match(message)
+        if match and int(match.group(1)) > 0:
+            return int(match.group(2)) / 1000 / int(match.group(1))
+    return retry_after_seconds(response)
+
+
 @dataclass
 class TwentyRetryPolicy(RetryPolicy):
-    """Twenty sends no Retry-After when it throttles: wait for the next window instead."""
+    """Waits the server's throttle hint (throttle_wait); a throttle without a readable message waits
+    `throttle_wait` seconds (a whole minute window, the reference's loader rule)."""
 
     throttle_wait: float = 60.0
 
     def wait_for(self, state: RetryCallState) -> float:
-        """A full window after a throttle (429 or 400 Limit reached), else the usual backoff."""
+        """The message's refill time after a throttle (429 or 400 Limit reached), else the usual backoff."""
         exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, RetryableHTTPError) and exc.reason in ("HTTP 429", "HTTP 400"):
+        if isinstance(exc, RetryableHTTPError) and exc.reason in ("HTTP 429", "HTTP 400") and exc.wait_hint is None:
             return min(self.cap, self.throttle_wait) + self.rng.uniform(0, 0.25)
+        if isinstance(exc, RetryableHTTPError) and exc.wait_hint is not None:
+            return min(self.cap, exc.wait_hint) * (1 + self.rng.uniform(0, 0.1))
         return super().wait_for(state)
 
 
@@ -132,7 +155,7 @@ class TwentyDestination:
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = send(self.client, method, path, policy=self.policy, what=f"Twenty at {self.url}",
-                            classify=classify, pacer=self.pacer, **kwargs)
+                            classify=classify, pacer=self.pacer, wait_hint=throttle_wait, **kwargs)
         except UnreachableError as exc:
             raise not_answering(exc, "Twenty", self.url, "twenty") from None
         if response.status_code in (401, 403):
@@ -390,7 +413,9 @@ class TwentyDestination:
 
 
 def from_settings(options: Mapping[str, Any], root: Path) -> TwentyDestination:
-    """A TwentyDestination for the [destination] table: url, optional pace (default true)."""
+    """A TwentyDestination for the [destination] table: url, optional pace (default true), and the
+    pacing budget `requests_per_window` per `window_seconds` (default 100 per 60 s, §1.8; a server
+    whose throttle window is scaled down, like a bench emulator, needs the same scale here)."""
     url = str(options.get("url") or "").rstrip("/")
     if not url:
         raise ConfigError("The Twenty destination has no url.",
@@ -398,5 +423,7 @@ def from_settings(options: Mapping[str, Any], root: Path) -> TwentyDestination:
     key = require_secret(API_KEY_ENV, "Twenty API key")
     client = make_client(url, headers={"Authorization": f"Bearer {key}"})
     pace = options.get("pace", True)
-    pacer = Pacer(CAPABILITIES.requests_per_window, CAPABILITIES.window_seconds) if pace else None
+    limit = int(options.get("requests_per_window") or CAPABILITIES.requests_per_window or 100)
+    window = float(options.get("window_seconds") or CAPABILITIES.window_seconds)
+    pacer = Pacer(limit, window) if pace else None
     return TwentyDestination(client, url=url, pacer=pacer)

@@ -26,7 +26,8 @@ Newer builds answer create-many with `{"data":{"<plural>":[...]}}` instead of
 Switches (keyword arguments of create_app, environment BRIDGEWORK_EMULATOR_<NAME>, or
 POST /_emulator/faults with a JSON object): profile ("current" | "2025-06"), seeded (bool),
 batch_cap (60), throttle (bool), throttle_status (429 | 400), throttle_limit (tokens per
-bucket), fail_every (every Nth API request fails), fail_next (the next K fail), fail_rate + fail_seed (seeded
+bucket), throttle_window_scale (1.0; 0.1 turns 100 per 60,000 ms into 100 per 6,000 ms, and the
+message says so: benches and tests measure the same pacing in seconds), fail_every (every Nth API request fails), fail_next (the next K fail), fail_rate + fail_seed (seeded
 share of failures), fail_status (429 | 400 | 500 | 502 | 503), slow_ms, drop_every (every
 Nth write commits, then the connection drops). GET /_emulator/state reports switches and
 counters; POST /_emulator/clock {"advance": seconds} moves the throttle clock.
@@ -80,6 +81,7 @@ class Switches(SwitchBoard):
     throttle: bool = True
     throttle_status: int = 429
     throttle_limit: int = 100
+    throttle_window_scale: float = 1.0
     fail_every: int = 0
     fail_next: int = 0
     fail_rate: float = 0.0
@@ -92,6 +94,8 @@ class Switches(SwitchBoard):
         """Impossible combinations are refused."""
         if self.profile not in ("current", "2025-06"):
             raise ValueError("profile must be 'current' or '2025-06'")
+        if not 0 < self.throttle_window_scale <= 1:
+            raise ValueError("throttle_window_scale must be above 0 and at most 1")
 
 
 class TokenBucket:
@@ -142,8 +146,8 @@ class TwentyEmulator:
         self.graphql_calls: list[float] = []
 
     def _reset_buckets(self) -> None:
-        limit = self.switches.throttle_limit
-        self.buckets = (TokenBucket(limit, 60_000), TokenBucket(limit, 1_000))
+        limit, scale = self.switches.throttle_limit, self.switches.throttle_window_scale
+        self.buckets = (TokenBucket(limit, max(1, round(60_000 * scale))), TokenBucket(limit, max(1, round(1_000 * scale))))
 
     def clock(self) -> float:
         """The throttle clock: monotonic time plus whatever /_emulator/clock added."""
@@ -156,7 +160,7 @@ class TwentyEmulator:
         self.switches.update(values)
         if "fail_seed" in values:
             self.rng = random.Random(self.switches.fail_seed)
-        if "throttle_limit" in values:
+        if {"throttle_limit", "throttle_window_scale"} & set(values):
             self._reset_buckets()
 
     def throttle_error(self) -> str | None:
