@@ -243,3 +243,29 @@ def test_unsendable_value_is_rejected_and_bytes_go_as_base64() -> None:
     assert dest._encode("ir.attachment", {"datas": b"hi"}) == {"datas": "aGk="}
     outcomes = dest.upsert("res.partner", [DestRecord("bw:t:p:set", {"name": {"a"}}), *records(1)])
     assert [(o.action, o.code) for o in outcomes] == [("reject", "BadValue"), ("create", None)]
+
+
+def test_company_loads_without_a_partner_and_its_delete_takes_the_partner(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Against the emulator: Odoo makes a clinic's company partner on create; deleting the company (a rollback)
+    removes that partner too, so no orphan 'clinic' partner is left behind."""
+    from connectors.emulators.odoo import LOCAL_CREDENTIALS
+    from connectors.registry import open_destination
+    from mapper.schema import SchemaChange
+
+    for name in CREDS:
+        monkeypatch.setenv(name, LOCAL_CREDENTIALS[name])
+    dest = open_destination("odoo", {"url": "local"}, tmp_path)
+    try:
+        dest.apply_change(SchemaChange(kind="field", entity="res.company", name=EXTERNAL_ID_FIELD, type="string",
+                                       max_length=255, unique=True, external_id=True))
+        [outcome] = dest.upsert("res.company", [DestRecord("bw:t:clinic:1", {"name": "Leeds Family Dental",
+                                                                             "city": "Leeds", "phone": "0113 000 0000"})])
+        assert outcome.action == "create", (outcome.code, outcome.error)
+        partner = dest.read("res.company", [str(outcome.destination_id)], ["partner_id"])[str(outcome.destination_id)]["partner_id"]
+        stored = dest.read("res.partner", [str(partner)], ["name", "is_company", "city"])[str(partner)]
+        assert (stored["name"], stored["is_company"], stored["city"]) == ("Leeds Family Dental", True, "Leeds")
+        assert [o.action for o in dest.delete("res.company", [str(outcome.destination_id)])] == ["delete"]
+        assert dest.read("res.partner", [str(partner)]) == {}
+    finally:
+        dest.close()

@@ -309,3 +309,25 @@ def test_attachment_and_many2one_custom_field(rpc: Any) -> None:
     assert rpc("crm.lead", "read", [lead], fields=["x_dentist_id"])[0]["x_dentist_id"] == [3, "Marc Demo"]
     users = rpc("res.users", "search_read", [["email", "!=", False]], fields=["login", "email"])
     assert {u["login"] for u in users} >= {"admin", "demo"}
+
+
+def test_company_and_user_create_their_partner(rpc: Any) -> None:
+    """res.company.create makes an is_company partner when none is given (name, email, phone, address); res.users
+    (_inherits res.partner) makes one from name and email; a given partner_id is kept; nameless stays refused."""
+    companies = rpc("res.company", "create", [{"name": "Emu Clinic A", "email": "a@clinic.example", "city": "Leeds",
+                                               "zip": "LS1", "street": "1 High St"}, {"name": "Emu Clinic B"}])
+    rows = rpc("res.company", "read", companies, fields=["partner_id", "city"])
+    partners = rpc("res.partner", "read", [r["partner_id"][0] for r in rows],
+                   fields=["name", "is_company", "email", "city", "zip", "street"])
+    assert [(p["name"], p["is_company"]) for p in partners] == [("Emu Clinic A", True), ("Emu Clinic B", True)]
+    assert (partners[0]["email"], partners[0]["city"], partners[0]["zip"]) == ("a@clinic.example", "Leeds", "LS1")
+    given = rpc("res.partner", "create", {"name": "Emu Own Partner", "is_company": True})
+    kept = rpc("res.company", "create", {"name": "Emu Clinic C", "partner_id": given})
+    assert rpc("res.company", "read", [kept], fields=["partner_id"])[0]["partner_id"][0] == given
+    nameless = fault(rpc, "res.company", "create", {"email": "x@clinic.example"})
+    assert nameless.faultCode == 2 and "Field: Company Name (name)" in nameless.faultString
+    user = rpc("res.users", "create", {"name": "Emu Dentist", "login": "emu.dentist@clinic.example",
+                                       "email": "emu.dentist@clinic.example"})
+    partner = rpc("res.users", "read", [user], fields=["partner_id"])[0]["partner_id"]
+    assert partner and partner[1] == "Emu Dentist"
+    assert rpc("res.partner", "read", [partner[0]], fields=["email"])[0]["email"] == "emu.dentist@clinic.example"

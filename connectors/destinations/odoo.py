@@ -242,7 +242,25 @@ class OdooDestination:
         return self._write(entity, int(destination_id), external, vals)
 
     def delete(self, entity: str, ids: Sequence[str]) -> list[Outcome]:
-        """unlink: permanent, and Odoo drops the records' xmlids, chatter and attachments too."""
+        """unlink: permanent, and Odoo drops the records' xmlids, chatter and attachments too.
+
+        A res.company keeps its partner when unlinked (Odoo made it on create): the partners of the
+        companies deleted here go too, so a rollback leaves no orphan company partner behind.
+        """
+        partners: dict[str, int] = {}
+        if entity == "res.company" and ids:
+            rows = self.rpc.call(entity, "read", [int(i) for i in ids], ["partner_id"])
+            partners = {str(r["id"]): r["partner_id"][0] for r in rows if r.get("partner_id")}
+        outcomes = self._unlink(entity, ids)
+        gone = [partners[o.destination_id] for o in outcomes if o.action == "delete" and o.destination_id in partners]
+        if gone:
+            try:
+                self.rpc.call("res.partner", "unlink", gone)
+            except OdooFault:
+                pass  # still referenced elsewhere: Odoo keeps it, as it would after a manual delete
+        return outcomes
+
+    def _unlink(self, entity: str, ids: Sequence[str]) -> list[Outcome]:
         if not ids:
             return []
         try:
@@ -253,7 +271,7 @@ class OdooDestination:
                 if fault.code == "MissingError":
                     return [Outcome("", str(ids[0]), "delete")]
                 return [Outcome("", str(ids[0]), "reject", error=fault.safe_message, code=fault.code)]
-        return [outcome for i in ids for outcome in self.delete(entity, [i])]
+        return [outcome for i in ids for outcome in self._unlink(entity, [i])]
 
     # -- reads ------------------------------------------------------------
     def read(self, entity: str, ids: Sequence[str], fields: Sequence[str] | None = None) -> dict[str, Record]:

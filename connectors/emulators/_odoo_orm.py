@@ -27,6 +27,11 @@ MANDATORY = (
 SQL_TYPES = {"integer": "INTEGER", "boolean": "INTEGER", "many2one": "INTEGER", "many2one_reference": "INTEGER",
              "float": "REAL", "monetary": "REAL"}
 EMPTY = {"integer": 0, "many2one_reference": 0, "float": 0.0, "monetary": 0.0, "one2many": [], "many2many": []}
+PARTNER_OWNERS = {
+    "res.company": ("email", "phone", "website", "vat", "country_id", "street", "street2", "city", "zip", "state_id"),
+    "res.users": ("email",),
+}
+"""Models whose create makes the record's partner when vals give no partner_id, and the values it takes."""
 THREAD_CHILDREN = {"mail.message": "model", "mail.activity": "res_model", "ir.attachment": "res_model"}
 
 
@@ -198,6 +203,7 @@ class OdooStore:
         """Insert records in one statement; any invalid record raises and nothing is kept."""
         stamp = now_string()
         rows, commands = [], []
+        vals_list = self._missing_partners(env, model, vals_list)
         for vals in vals_list:
             if not isinstance(vals, dict):
                 raise TypeError("create() expects a dict or a list of dicts")
@@ -226,6 +232,26 @@ class OdooStore:
             self._apply_x2many(env, model, [rid], x2many)
             schema.after_create(self, env, model, rid, row)
         return ids
+
+    def _missing_partners(self, env: Env, model: ModelDef, vals_list: list[Any]) -> list[Any]:
+        """res.company and res.users create their partner when vals name none, as Odoo does.
+
+        res.company.create makes an `is_company` partner from the name, email, phone, website, vat and
+        country (its address fields are the partner's, through their inverses); res.users `_inherits`
+        res.partner, so a user without partner_id gets one from its name and email.
+        """
+        if model.name not in PARTNER_OWNERS:
+            return vals_list
+        partner_model = self.model("res.partner")
+        wanted = [v for v in vals_list if isinstance(v, dict) and v.get("name") and not v.get("partner_id")]
+        if not wanted:
+            return vals_list
+        carried = PARTNER_OWNERS[model.name]
+        partners = [{"name": v["name"], **({"is_company": True} if model.name == "res.company" else {}),
+                     **{k: v[k] for k in carried if v.get(k) not in (None, False, "") and k in partner_model.fields}}
+                    for v in wanted]
+        ids = iter(self.create(env, partner_model, partners))
+        return [{**v, "partner_id": next(ids)} if any(v is w for w in wanted) else v for v in vals_list]
 
     def _apply_x2many(self, env: Env, model: ModelDef, ids: list[int], commands: dict[str, Any]) -> None:
         for name, value in commands.items():

@@ -12,6 +12,8 @@ import pytest
 DESTINATIONS = ("odoo", "twenty", "salesforce", "dynamics")
 PATIENTS = 40
 MOSTLY = 0.8
+ALSO_LOADED = {"odoo": ("clinic",)}
+"""Per destination, further source entities whose primary map must load (mostly): what a real migration brings."""
 
 
 def _demo(dest: str, workspace: Path) -> dict[str, object]:
@@ -43,5 +45,7 @@ def test_demo_migrates_the_practice(dest: str, tmp_path: Path) -> None:
     assert _share(objects, "patient") >= MOSTLY
     assert _share(objects, "appt") >= MOSTLY
     assert _share(objects, "clinicalnote") >= MOSTLY
+    for source in ALSO_LOADED.get(dest, ()):
+        assert _share(objects, source) >= MOSTLY, source
     assert result["duplicates"] == 0
     assert result["reconcile_ok"] is True
