@@ -189,6 +189,7 @@ class Pacer:
     A request's slot in the window is stamped when its response arrives (`done`), not when it was
     sent: the server counted it somewhere in between, so a slot reused exactly one window after the
     stamp never lands inside the server's window. Requests still in flight count as sent.
+    With `max_wait`, a window wait longer than that is not waited (a daily allocation's window).
     Thread-safe; the clock and sleeper are injectable for tests.
     """
 
@@ -199,9 +200,11 @@ class Pacer:
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        max_wait: float | None = None,
     ) -> None:
         self.limit = limit
         self.window = window
+        self.max_wait = max_wait
         self.clock = clock
         self.sleep = sleep
         self._sent: deque[list[float]] = deque()
@@ -219,6 +222,8 @@ class Pacer:
                         self._sent.popleft()
                     if len(self._sent) >= self.limit:
                         wait = self.window - (now - self._sent[0][0])
+                        if self.max_wait is not None and wait > self.max_wait:
+                            wait = 0  # too long to wait here: send, and let the server's answer decide
                 if wait <= 0:
                     slot = [now]
                     self._sent.append(slot)

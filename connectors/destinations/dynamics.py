@@ -15,8 +15,11 @@ Choices and what the reference left open:
 - max_batch 200 requests per `$batch`: the cap is 1000 (V), but a batch's whole execution time counts
   toward the 1,200 s per 5 minutes budget and Microsoft advises small batches (§3.5); 200 upserts keep one
   request far below the 2-minute request timeout and bound what a replay re-sends.
-- Pacing: no client-side window (requests_per_window None); the server's 429 + Retry-After drives waits
-  (RetryPolicy cap 300 s, the length of the service-protection window, §3.6).
+- Pacing: a client-side sliding window at the service-protection request limit (6,000 per 300 s per user,
+  §3.6; `requests_per_window` / `window_seconds` options, scaled down against a bench emulator), so a long
+  load runs at the limit instead of bursting into 429s; a 429's Retry-After still holds every request
+  (RetryPolicy cap 300 s, the length of the window). The concurrency (52) and execution-time limits are
+  not paced: the connector sends one request at a time, each far below them.
 - Choice columns: describe() lists option *labels* as enum_values; upsert accepts a label or the integer
   value; read() returns the label.
 - Lookups use the column's logical name with a GUID value (bound to the first target); polymorphic lookups
@@ -81,7 +84,7 @@ TOKEN_ENV = "BRIDGEWORK_DYNAMICS_TOKEN"
 EXTERNAL_ID_FIELD = f"{DEFAULT_PREFIX}externalid"
 CAPABILITIES = Capabilities(
     max_batch=200,  # §3.5: ≤ 1000 per $batch; 200 keeps each batch's execution time small (see module doc)
-    requests_per_window=None,  # §3.6: 6,000 per 5 min per user, signalled by 429 + Retry-After: pace from that
+    requests_per_window=6000,  # §3.6: 6,000 per 5 min per user (429 + Retry-After beyond it)
     window_seconds=300.0,
     upsert_by_external_id=True,  # alternate key on bw_externalid, PATCH /set(bw_externalid='...')
     external_id_field=EXTERNAL_ID_FIELD,
@@ -614,6 +617,9 @@ def from_settings(options: Mapping[str, Any], root: Path) -> DynamicsDestination
                           hint='Set url under [destination] in bridgework.toml to the org URL, e.g. '
                                'https://<org>.crm.dynamics.com ("local" rehearses against the emulator).')
     token = require_secret(TOKEN_ENV, "Dataverse access token")
-    return DynamicsDestination(make_dynamics_client(url, token), url=org_url(url),
+    limit = int(options.get("requests_per_window") or CAPABILITIES.requests_per_window or 6000)
+    window = float(options.get("window_seconds") or CAPABILITIES.window_seconds)
+    pacer = Pacer(limit, window) if options.get("pace", True) else None
+    return DynamicsDestination(make_dynamics_client(url, token), url=org_url(url), pacer=pacer,
                                prefix=str(options.get("prefix") or DEFAULT_PREFIX),
                                solution=str(options["solution"]) if options.get("solution") else None)

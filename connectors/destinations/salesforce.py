@@ -23,7 +23,8 @@ With BRIDGEWORK_SALESFORCE_CLIENT_ID/_SECRET (client-credentials flow) instead o
 Limits: the org's rolling 24-hour API allocation is the only throttle; a 403 `REQUEST_LIMIT_EXCEEDED`
 (TotalRequests) stops the run with a clear message (it resumes later), while the
 ConcurrentPerOrgLongTxn variant is retried. Every response's `Sforce-Limit-Info` is kept in
-`api_usage`.
+`api_usage` and paces the requests: used/max over the rolling window, usage this client did not send
+counted as recent (waits longer than `max_pace_wait` are left to the 403).
 
 Checked outside the reference (third-party code and Q&A, R): more than 200 records per Collections
 call fail `EXCEEDED_ID_LIMIT` ("record limit reached. cannot submit more than 200 records into this
@@ -43,6 +44,7 @@ limit until erased.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -65,7 +67,7 @@ from connectors.destinations._salesforce_shape import (
     soql_text,
     to_entity,
 )
-from connectors.http import RetryPolicy, UnreachableError, Verdict, classify_response, make_client, not_answering, send
+from connectors.http import Pacer, RetryPolicy, UnreachableError, Verdict, classify_response, make_client, not_answering, send
 from connectors.secrets import require_secret, secret
 from mapper.errors import ConfigError, DestinationError
 from mapper.schema import Schema, SchemaChange
@@ -110,6 +112,9 @@ def _errors(response: httpx.Response) -> list[dict[str, Any]]:
     return [data] if isinstance(data, dict) else []
 
 
+_USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+
+
 def _code(response: httpx.Response) -> str:
     errors = _errors(response)
     return str(errors[0].get("errorCode") or errors[0].get("error") or "") if errors else ""
@@ -135,8 +140,9 @@ class SalesforceDestination:
 
     def __init__(self, client: httpx.Client, *, url: str, policy: RetryPolicy | None = None,
                  edition: str = "Enterprise", audit_fields: bool = False, hard_delete: bool = False,
-                 renew: Callable[[], str] | None = None) -> None:
+                 renew: Callable[[], str] | None = None, pacer: Pacer | None = None) -> None:
         self.client = client
+        self.pacer = pacer
         self.renew = renew
         self.url = url
         self.policy = policy or RetryPolicy()
@@ -152,10 +158,13 @@ class SalesforceDestination:
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = send(self.client, method, path, policy=self.policy, what=f"Salesforce at {self.url}",
-                            classify=classify, **kwargs)
+                            classify=classify, pacer=self.pacer, **kwargs)
         except UnreachableError as exc:
             raise not_answering(exc, "Salesforce", self.url, "salesforce") from None
         self.api_usage = response.headers.get("sforce-limit-info", self.api_usage)
+        usage = _USAGE.search(self.api_usage or "")
+        if usage and self.pacer is not None:
+            self.pacer.sync(int(usage.group(1)), int(usage.group(2)))
         return response
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -540,7 +549,11 @@ def from_settings(options: Mapping[str, Any], root: Path) -> SalesforceDestinati
     if not token:
         token = require_secret(TOKEN_ENV, "Salesforce access token")
     client = make_client(url, headers={"Authorization": f"Bearer {token}"})
-    return SalesforceDestination(client, url=url, edition=edition, renew=renew,
+    # pace from Sforce-Limit-Info (§2.7): the allocation is a rolling 24 h (`usage_window_seconds`, scaled down
+    # against a bench emulator); a wait longer than `max_pace_wait` is not waited: the 403 stops the run instead
+    pacer = Pacer(None, float(options.get("usage_window_seconds") or 86_400.0),
+                  max_wait=float(options.get("max_pace_wait") or 300.0))
+    return SalesforceDestination(client, url=url, edition=edition, renew=renew, pacer=pacer,
                                  audit_fields=bool(options.get("set_audit_fields", False)),
                                  hard_delete=bool(options.get("hard_delete", False)))
 

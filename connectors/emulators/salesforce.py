@@ -37,7 +37,9 @@ we chose as follows (a real org can prove us wrong through tests/contract/test_s
 
 Switches (keyword arguments of create_app, environment BRIDGEWORK_EMULATOR_<NAME>, or POST /_emulator/faults
 with a JSON object): seeded, edition (Enterprise), fls_auto_grant (False), set_audit_fields (False),
-daily_limit (100000), api_usage (requests counted so far), query_page_size (2000), fail_every (every Nth API
+daily_limit (100000), api_usage (requests counted so far), usage_window_seconds (0: the count never frees, as
+within one day; > 0: a rolling window of that many seconds, the 24 hours scaled down so benches and tests
+see requests free up in seconds), query_page_size (2000), fail_every (every Nth API
 request fails), fail_next (the next K fail), fail_status (500 | 503), concurrency_next (the next K get the
 ConcurrentPerOrgLongTxn 403), slow_ms, drop_every (every Nth write commits, then the connection drops),
 bulk_hard_delete (the "Bulk API Hard Delete" permission, False), bulk_shuffle (Bulk results in reverse order).
@@ -54,6 +56,7 @@ import hashlib
 import json
 import sqlite3
 import time
+from collections import deque
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -104,6 +107,7 @@ class Switches(SwitchBoard):
     set_audit_fields: bool = False
     daily_limit: int = 100_000
     api_usage: int = 0
+    usage_window_seconds: float = 0.0
     query_page_size: int = 2000
     fail_every: int = 0
     fail_next: int = 0
@@ -147,6 +151,7 @@ class SalesforceEmulator:
                              shuffle=lambda: self.switches.bulk_shuffle)
         self.cursors: dict[str, list[dict[str, Any]]] = {}
         self.counters = {"requests": 0, "writes": 0, "faults": 0, "dropped": 0, "refused_quota": 0, "sessions": 0}
+        self.usage_log: deque[float] = deque()  # when each counted request came, for a rolling usage window
         self.sessions: set[str] = set()
         if switches.seeded and not self.db.execute("SELECT 1 FROM records LIMIT 1").fetchone():
             self._seed()
@@ -182,7 +187,24 @@ class SalesforceEmulator:
 
     def limits(self) -> tuple[int, int]:
         """(requests used in the rolling day, daily allocation)."""
+        self.free_usage()
         return self.switches.api_usage, self.switches.daily_limit
+
+    def free_usage(self) -> None:
+        """With a rolling usage window, requests older than it stop counting (usage set by hand stays)."""
+        window = self.switches.usage_window_seconds
+        if window <= 0:
+            return
+        now = time.monotonic()
+        while self.usage_log and now - self.usage_log[0] >= window:
+            self.usage_log.popleft()
+            self.switches.api_usage = max(0, self.switches.api_usage - 1)
+
+    def count_request(self) -> None:
+        """One more request toward the allocation."""
+        self.switches.api_usage += 1
+        if self.switches.usage_window_seconds > 0:
+            self.usage_log.append(time.monotonic())
 
     def page_size(self) -> int:
         """Records per SOQL page."""
@@ -220,12 +242,13 @@ class Gate:
         if token != LOCAL_TOKEN and token not in em.sessions:
             await _error(401, "INVALID_SESSION_ID", "Session expired or invalid")(scope, receive, send)
             return
+        em.free_usage()
         if s.api_usage >= s.daily_limit:
             em.counters["refused_quota"] += 1
             header = dict([(k.decode(), v.decode()) for k, v in [em.limit_header()]])
             await _error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.", header)(scope, receive, send)
             return
-        s.api_usage += 1
+        em.count_request()
         em.counters["requests"] += 1
         response = self._fault()
         if response is not None:
