@@ -7,7 +7,7 @@ reason instead of failing its batch (and costing a bisection).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,6 +17,8 @@ from mapper.schema import Entity, Field
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9 ().-]{7,20}$")
 _NUMERIC = (int, float, Decimal)
+_TYPED = frozenset({"int", "decimal", "money", "bool", "date", "datetime", "email", "phone"})
+_MEMO_SIZE = 4096
 
 Found = tuple[str, str, str, str, str]
 """(field, code, message, fix, severity)."""
@@ -68,3 +70,45 @@ def check_values(values: Mapping[str, Any], fields: list[Field]) -> list[Found]:
     return out
 
 
+
+
+def _can_fail(f: Field) -> bool:
+    """Whether _type_problem can find anything wrong with a value of this field."""
+    return f.type in _TYPED or bool(f.type == "enum" and f.enum_values) or bool(f.max_length)
+
+
+def checker(fields: list[Field]) -> Callable[[Mapping[str, Any]], list[Found]]:
+    """check_values compiled for one map: fields no value can fail are left out, verdicts on text remembered."""
+    plan = [(f, f.name, f.required, _can_fail(f), dict[str, "tuple[str, str, str] | None"]())
+            for f in fields if f.required or _can_fail(f)]
+
+    def check(values: Mapping[str, Any]) -> list[Found]:
+        out: list[Found] = []
+        for f, name, required, typed, memo in plan:
+            value = values.get(name)
+            if value is None:
+                if required:
+                    out.append((name, "required_missing", "is required but empty",
+                                "Fill it in the source or map a default.", "error"))
+                continue
+            if required and value == "":
+                out.append((name, "required_missing", "is required but empty", "Fill it in the source or map a default.",
+                            "error"))
+                continue
+            if not typed:
+                continue
+            if type(value) is str:
+                if value in memo:
+                    found = memo[value]
+                else:
+                    found = _type_problem(f, value)
+                    if len(memo) < _MEMO_SIZE:
+                        memo[value] = found
+            else:
+                found = _type_problem(f, value)
+            if found is not None:
+                code, message, fix = found
+                out.append((name, code, message, fix, "warning" if code == "too_long" else "error"))
+        return out
+
+    return check

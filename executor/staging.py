@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from connectors.base import DestRecord, Source, external_id
-from executor.constraints import check_values, constrained
+from executor.constraints import Found, checker, constrained
 from executor.joins import Join, index, joins_of
 from executor.lookups import PENDING, Echo, Orphans
 from mapper.schema import Entity, Schema
 from mapper.spec import EntityMap, FieldMap, MappingSpec, TransformStep
-from mapper.transforms import TransformContext, TransformError, run_chain
+from mapper.transforms import Chain, TransformError
 
 StagedState = Literal["ready", "skipped", "rejected"]
 _CREATED = re.compile(r"^(create_?date(time)?|created_?(at|on|date)|date_?created|entry_?date(time)?)$", re.I)
@@ -30,6 +30,8 @@ PARTIAL = "partial:"
 PAGE_SIZE = 2000
 _STAMP = (TransformStep(name="datetime"),)
 
+Planned = tuple[str, "str | tuple[str, ...]", Chain | None, str | None]
+"""A compiled field map: (target, source column or columns, transform chain, relation's map id)."""
 Lookup = Callable[[str], Mapping[str, str]]
 """map id -> {source id: destination id} of that entity map's loaded records."""
 
@@ -129,6 +131,7 @@ class Stager:
         self.kind = kind
         self.prescan = prescan
         self._ready: dict[str, set[str]] = {}
+        self._plans: dict[str, tuple[list[Planned], dict[str, Any]]] = {}
         self.aliases = aliases
         self.demote = demote
         self.source_name = source_name
@@ -179,18 +182,20 @@ class Stager:
             self._ready[em.id] = set(refs)
         return self._ready[em.id]
 
-    def _prepare(self, em: EntityMap) -> tuple[list[tuple[FieldMap, str, list[str]]], dict[str, Any],
-                                               dict[str, Mapping[str, str]]]:
-        """An entity map's (field map, target, sources) plan, target fields and relation lookups."""
-        fields = active_fields(em)
-        dest = self.dest_entity(em)
-        plan = [(fm, target_name(fm), fm.sources) for fm in fields]
-        targets = {target_name(fm): (dest.field(target_name(fm)) if dest and dest.has(target_name(fm)) else None)
-                   for fm in fields}
-        lookups = {fm.lookup: self.lookup(fm.lookup) for fm in fields if fm.kind == "relation" and fm.lookup}
+    def _prepare(self, em: EntityMap) -> tuple[list[Planned], dict[str, Any], dict[str, Mapping[str, str]]]:
+        """An entity map's compiled plan, target fields and relation lookups."""
+        if em.id not in self._plans:
+            fields = active_fields(em)
+            dest = self.dest_entity(em)
+            targets = {target_name(fm): (dest.field(target_name(fm)) if dest and dest.has(target_name(fm)) else None)
+                       for fm in fields}
+            plan = [_planned(fm, target_name(fm), fm.sources, targets) for fm in fields]
+            self._plans[em.id] = (plan, targets)
+        plan, targets = self._plans[em.id]
+        lookups = {fm.lookup: self.lookup(fm.lookup) for fm in active_fields(em) if fm.kind == "relation" and fm.lookup}
         return plan, targets, lookups
 
-    def _joined_plan(self, j: Join, plan: list[tuple[FieldMap, str, list[str]]], targets: dict[str, Any],
+    def _joined_plan(self, j: Join, plan: list[Planned], targets: dict[str, Any],
                      lookups: dict[str, Mapping[str, str]]) -> tuple[Any, ...]:
         """(join, its records by source id, plan, targets, lookups) of the host map plus what the join map writes
         (read from `<entity>.<column>`; a field the host writes itself stays the host's)."""
@@ -198,8 +203,9 @@ class Stager:
         if jm.id not in self._joined:
             records = self.reader(jm.source) if self.reader is not None else ()
             self._joined[jm.id] = index(records, key_fields(jm, self.source_schema))
-        jplan, jtargets, jlookups = self._prepare(jm)
-        lent = [(fm, name, [f"{jm.source}.{src}" for src in srcs]) for fm, name, srcs in jplan if name not in targets]
+        _, jtargets, jlookups = self._prepare(jm)
+        lent = [_planned(fm, name, [f"{jm.source}.{src}" for src in fm.sources], jtargets)
+                for fm in active_fields(jm) if (name := target_name(fm)) not in targets]
         return (j, self._joined[jm.id], [*plan, *lent], {**jtargets, **targets}, {**jlookups, **lookups})
 
     def stage(self, em: EntityMap, records: Iterable[Mapping[str, Any]], *, final: bool = False) -> Iterator[Staged]:
@@ -207,17 +213,19 @@ class Stager:
         keys = key_fields(em, self.source_schema)
         keep = where_predicate(em)
         plan, targets, lookups = self._prepare(em)
-        stamps = self.timestamps(em, self.dest_entity(em))
+        stamps = [(name, column, Chain(_STAMP)) for name, column in self.timestamps(em, self.dest_entity(em)).items()]
         merged = self.aliases(em.id) if self.aliases is not None else {}
         ready = self.self_ready(em)
         if ready is not None:
             lookups = {**lookups, em.id: Orphans(lookups[em.id], ready, merged)}
         moves = self.demote(em.id) if self.demote is not None else {}
         joins = [self._joined_plan(j, plan, targets, lookups) for j in joins_of(self.spec, self.source_schema, em)]
-        checked = constrained(self.dest_entity(em), {t for *_, more, _ in joins for t in more} | set(targets))
+        check = checker(constrained(self.dest_entity(em), {t for *_, more, _ in joins for t in more} | set(targets)))
+        key = keys[0] if len(keys) == 1 else None
+        prefix = external_id(self.source_name, em.source, "")
         for record in records:
-            sid = source_id_of(record, keys)
-            ext = external_id(self.source_name, em.source, sid)
+            sid = str(record.get(key)) if key is not None else source_id_of(record, keys)
+            ext = prefix + sid
             if sid in merged:
                 yield Staged(em.id, sid, ext, "skipped",
                              problems=(Problem("", "merged", f"merged into {em.source} {merged[sid]}"),))
@@ -225,26 +233,25 @@ class Stager:
             if keep is not None and not keep(record):
                 yield Staged(em.id, sid, ext, "skipped", problems=(Problem("", "filtered", f"left out by '{em.where}'"),))
                 continue
-            now = (plan, targets, lookups)
-            for j, by_id, joined_plan, joined_targets, joined_lookups in joins:  # a joined record lends its columns
+            now = (plan, lookups)
+            for j, by_id, joined_plan, _, joined_lookups in joins:  # a joined record lends its columns
                 lent = by_id.get(str(record.get(j.via)))
                 if lent is not None:
                     record = {**{f"{j.em.source}.{k}": v for k, v in lent.items()}, **record}
-                    now = (joined_plan, joined_targets, joined_lookups)
+                    now = (joined_plan, joined_lookups)
                     break
-            staged = self._one(em, record, sid, ext, *now, final, stamps, checked)
+            staged = self._one(em, record, sid, ext, *now, final, stamps, check)
             if sid in moves and staged.state == "ready":
                 staged = move_shared(staged, moves[sid])
             yield staged
 
-    def _one(self, em: EntityMap, record: Mapping[str, Any], sid: str, ext: str,
-             fields: list[tuple[FieldMap, str, list[str]]],
-             targets: Mapping[str, Any], lookups: Mapping[str, Mapping[str, str]], final: bool,
-             stamps: Mapping[str, str], checked: list[Any]) -> Staged:
+    def _one(self, em: EntityMap, record: Mapping[str, Any], sid: str, ext: str, fields: list[Planned],
+             lookups: Mapping[str, Mapping[str, str]], final: bool, stamps: list[tuple[str, str, Chain]],
+             check: Callable[[Mapping[str, Any]], list[Found]]) -> Staged:
         values: dict[str, Any] = dict(em.constants)
-        for name, column in stamps.items():  # aware, so a destination that wants a zone gets one
+        for name, column, stamp in stamps:  # aware, so a destination that wants a zone gets one
             try:
-                values[name] = run_chain(_STAMP, record.get(column), TransformContext(record=record, target=None))
+                values[name] = stamp(record.get(column), record)[0]
             except TransformError:
                 values[name] = None
         hashed: dict[str, Any] = dict(em.constants)
@@ -253,28 +260,29 @@ class Stager:
         refs: list[tuple[str, str]] = []
         partial = False
         pending: set[str] = set()
-        for fm, name, srcs in fields:
-            raw = record.get(srcs[0]) if len(srcs) == 1 else [record.get(s) for s in srcs]
-            if fm.transforms:
-                ctx = TransformContext(record=record, target=targets.get(name))
+        get = record.get
+        for name, srcs, chain, lookup in fields:
+            raw = get(srcs) if type(srcs) is str else [get(s) for s in srcs]
+            if chain is not None:
                 try:
-                    value = run_chain(fm.transforms, raw, ctx)
+                    value, raised = chain(raw, record)
                 except TransformError as exc:
                     problems.append(Problem(name, exc.code, exc.message, exc.hint))
                     continue
-                warnings.extend(Problem(name, w.code, w.message) for w in ctx.warnings)
+                if raised:
+                    warnings.extend(Problem(name, w.code, w.message) for w in raised)
             else:
                 value = raw
-            if fm.lookup and fm.kind == "relation":
+            if lookup is not None:
                 if value is None or value == "" or value == 0:
                     value = None
                 else:
                     ref = str(value)
-                    refs.append((fm.lookup, ref))
+                    refs.append((lookup, ref))
                     hashed[name] = f"ref:{ref}"
-                    dest_id = lookups[fm.lookup].get(ref)
-                    if dest_id == PENDING or (dest_id is None and fm.lookup == em.id and not final
-                                              and not isinstance(lookups[fm.lookup], Orphans)):
+                    dest_id = lookups[lookup].get(ref)
+                    if dest_id == PENDING or (dest_id is None and lookup == em.id and not final
+                                              and not isinstance(lookups[lookup], Orphans)):
                         if ref == sid:
                             hashed[name] = "ref:self"
                         partial = True  # same map, not loaded yet: the second pass fills it in
@@ -282,14 +290,14 @@ class Stager:
                         continue
                     if dest_id == "":  # an owner with no destination user: not sent (the map's constant or the
                         # destination's default owner applies; an explicit empty owner is refused by some CRMs), reported
-                        warnings.append(Problem(name, "unassigned_owner", f"{fm.lookup} {ref} has no destination user",
+                        warnings.append(Problem(name, "unassigned_owner", f"{lookup} {ref} has no destination user",
                                                 "Invite the provider as a user, then run delta."))
                         continue
                     if dest_id is None and ref == sid:  # itself (a guarantor of its own): its own problems say why
                         continue
                     if dest_id is None:
                         problems.append(Problem(name, "unresolved_reference",
-                                                f"points at {fm.lookup} {ref}, which is not loaded",
+                                                f"points at {lookup} {ref}, which is not loaded",
                                                 "Load or fix that record first (see its own rejection)."))
                         continue
                     values[name] = dest_id
@@ -297,15 +305,24 @@ class Stager:
             if value is not None or name not in values:
                 values[name] = value
                 hashed[name] = value
-        for name, code, message, fix, severity in check_values(values, checked):
-            if name not in pending:
-                (problems if severity == "error" else warnings).append(Problem(name, code, message, fix))
+        found = check(values)
+        if found:
+            for name, code, message, fix, severity in found:
+                if name not in pending:
+                    (problems if severity == "error" else warnings).append(Problem(name, code, message, fix))
         if problems:
             return Staged(em.id, sid, ext, "rejected", problems=tuple(problems), warnings=tuple(warnings),
                           references=tuple(refs), source=record)
         digest = content_hash(hashed)
         return Staged(em.id, sid, ext, "ready", values, (PARTIAL + digest) if partial else digest,
                       warnings=tuple(warnings), references=tuple(refs), source=record)
+
+
+def _planned(fm: FieldMap, name: str, sources: list[str], targets: Mapping[str, Any]) -> Planned:
+    """One field map compiled: its source column (or columns), its chain, the map its relation looks up."""
+    chain = Chain(fm.transforms, targets.get(name)) if fm.transforms else None
+    lookup = fm.lookup if fm.lookup and fm.kind == "relation" else None
+    return (name, sources[0] if len(sources) == 1 else tuple(sources), chain, lookup)
 
 
 def move_shared(s: Staged, moves: list[tuple[str, str | None]]) -> Staged:

@@ -6,6 +6,8 @@ from mapper.transforms import _codes, _contact, _dates, _money, _text  # noqa: F
 from mapper.transforms._codes import VOCABULARIES
 from mapper.transforms._core import (
     REGISTRY,
+    Chain,
+    Outcome,
     Step,
     TransformContext,
     TransformError,
@@ -19,7 +21,9 @@ from mapper.transforms._money import parse_money
 from mapper.transforms._predicates import PREDICATES, Predicate
 
 __all__ = [
+    "Chain",
     "OUTPUT_FORMATS",
+    "Outcome",
     "PREDICATES",
     "Predicate",
     "REGISTRY",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from mapper.errors import BridgeworkError
@@ -84,17 +86,113 @@ def check_step(name: str, args: Mapping[str, Any]) -> str | None:
 def run_chain(steps: Sequence[Step], value: Any, ctx: TransformContext) -> Any:
     """Apply each step to the previous step's result; TransformError rejects the record."""
     for step in steps:
-        fn = REGISTRY.get(step.name)
-        try:
-            if fn is None:
-                raise TypeError(step.name)
-            value = fn(value, ctx, **step.args)
-        except TypeError:
-            problem = check_step(step.name, step.args)
-            if problem is None:
-                raise
-            raise TransformError("bad_transform", f"mapping.yaml: {problem}.", hint="Fix the transform in mapping.yaml.") from None
+        value = _run_step(step.name, REGISTRY.get(step.name), step.args, value, ctx)
     return value
+
+
+def _run_step(name: str, fn: TransformFn | None, args: Mapping[str, Any], value: Any, ctx: TransformContext) -> Any:
+    try:
+        if fn is None:
+            raise TypeError(name)
+        return fn(value, ctx, **args)
+    except TypeError:
+        problem = check_step(name, args)
+        if problem is None:
+            raise
+        raise TransformError("bad_transform", f"mapping.yaml: {problem}.", hint="Fix the transform in mapping.yaml.") from None
+
+
+Outcome = tuple[Any, tuple[TransformWarning, ...]]
+"""A chain's result and the warnings it raised."""
+
+_PLAIN = frozenset({str, int, bool, float, type(None), Decimal, date, datetime})
+_NO_KEY = object()
+MEMO_SIZE = 4096
+"""Distinct inputs remembered per chain (bounded, so memory stays flat on high-cardinality columns)."""
+_TRIAL = 1024
+"""Look-ups after which a chain that mostly misses stops remembering (notes, amounts, timestamps)."""
+
+
+def _memo_key(value: Any) -> Any:
+    """A key equal only for inputs every transform treats alike (1, 1.0, True and Decimal('1.0') differ)."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int or kind is bool or kind is date or value is None:
+        return (kind, value)
+    if kind is datetime:
+        return (kind, value, value.tzinfo, value.fold)
+    if kind is Decimal:
+        return (kind, value.as_tuple())
+    if kind is float:
+        return (kind, repr(value))
+    if kind is list or kind is tuple:
+        keys = tuple(_memo_key(v) for v in value)
+        return _NO_KEY if _NO_KEY in keys else (kind, keys)
+    return _NO_KEY
+
+
+def _immutable(value: Any) -> bool:
+    kind = type(value)
+    return kind in _PLAIN or kind is tuple and all(type(v) in _PLAIN for v in value)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rejected:
+    code: str
+    message: str
+    hint: str
+
+
+class Chain:
+    """A field map's transform chain compiled once: `chain(value)` -> (result, warnings); TransformError rejects.
+
+    Transforms are pure functions of the value, their arguments, the target field, region and
+    time zone (none reads `ctx.record`), so results are remembered per distinct input: most
+    columns hold few distinct values (phones, e-mails and dates are parsed once each).
+    """
+
+    __slots__ = ("_steps", "_target", "_region", "_timezone", "_memo", "_hits", "_misses")
+
+    def __init__(self, steps: Sequence[Step], target: Field | None = None, *, region: str = "US",
+                 timezone: str = "UTC") -> None:
+        self._steps = tuple((s.name, REGISTRY.get(s.name), dict(s.args)) for s in steps)
+        self._target, self._region, self._timezone = target, region, timezone
+        self._memo: dict[Any, Outcome | _Rejected] | None = {}
+        self._hits = self._misses = 0
+
+    def run(self, value: Any, record: Mapping[str, Any] | None = None) -> Outcome:
+        """Every step on `value`, without remembering."""
+        ctx = TransformContext(record=record or {}, target=self._target, region=self._region, timezone=self._timezone)
+        for name, fn, args in self._steps:
+            value = _run_step(name, fn, args, value, ctx)
+        return value, tuple(ctx.warnings)
+
+    def __call__(self, value: Any, record: Mapping[str, Any] | None = None) -> Outcome:
+        memo = self._memo
+        if memo is None:
+            return self.run(value, record)
+        key = _memo_key(value)
+        if key is _NO_KEY:
+            return self.run(value, record)
+        found = memo.get(key)
+        if found is not None:
+            self._hits += 1
+            if type(found) is _Rejected:
+                raise TransformError(found.code, found.message, hint=found.hint)
+            return found  # type: ignore[return-value]
+        self._misses += 1
+        if self._misses == _TRIAL and self._hits < self._misses:
+            self._memo = None  # mostly distinct values: remembering costs more than it saves
+        try:
+            outcome = self.run(value, record)
+        except TransformError as exc:
+            if len(memo) < MEMO_SIZE:
+                memo[key] = _Rejected(exc.code, exc.message, exc.hint)
+            raise
+        if len(memo) < MEMO_SIZE and _immutable(outcome[0]):
+            memo[key] = outcome
+        return outcome
 
 
 def is_empty(value: Any) -> bool:
