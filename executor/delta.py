@@ -94,6 +94,8 @@ def remap_notes(report: RunReport) -> list[str]:
         parts = [f"{stats.created:,} created"] if reason == "new" or stats.created else []
         if reason != "new" or stats.updated:
             parts.append(f"{stats.updated:,} updated")
+        if reason != "new" and stats.unchanged:
+            parts.append(f"{stats.unchanged:,} unchanged")
         if stats.conflicts:
             parts.append(f"{stats.conflicts:,} edited in the destination left alone (--force overwrites)")
         for name in ("rejected", "failed"):

@@ -180,11 +180,14 @@ class Loader:
                 stats.count_error(o.code or "rejected")
                 yield Result(em.id, s.source_id, "rejected", code=o.code or "rejected", message=o.error or "rejected")
             else:
-                action = intent.action
+                action: str = intent.action
                 if s.content_hash.startswith(PARTIAL):
                     stats.partial += 1
                 if action == "create":
                     stats.created += 1
+                elif o.action == "unchanged":  # the destination already held these values: nothing was written
+                    stats.unchanged += 1
+                    action = "unchanged"
                 else:
                     stats.updated += 1
                 yield Result(em.id, s.source_id, "loaded", o.destination_id, action,
