@@ -63,6 +63,8 @@ def test_public_surface_is_pinned() -> None:
         ("constant", "anything", {"to": "person"}, "person"),
         ("default", "", {"to": "unknown"}, "unknown"),
         ("default", "x", {"to": "unknown"}, "x"),
+        ("coalesce", (None, " ", "2024-01-02", "2023-01-01"), {}, "2024-01-02"),
+        ("coalesce", (None, ""), {}, None),
         ("html_escape", "a < b\nc & d", {}, "a &lt; b<br>\nc &amp; d"),
         ("markdown", "* not a list\n# not a heading", {}, "\\* not a list  \n\\# not a heading"),
         ("markdown", "1. first", {}, "1\\. first"),

@@ -158,6 +158,13 @@ def default(value: Any, ctx: TransformContext, /, *, to: Any) -> Any:
     return to if is_empty(value) else value
 
 
+@transform()
+def coalesce(value: Any, ctx: TransformContext, /) -> Any:
+    """The first non-empty of several source values (a multi-source field map); None when all are empty."""
+    values: Sequence[Any] = value if isinstance(value, (list, tuple)) else (value,)
+    return next((v for v in values if not is_empty(v)), None)
+
+
 _TRUE = frozenset({"1", "y", "yes", "true", "t", "on", "x", "-1"})
 _FALSE = frozenset({"0", "n", "no", "false", "f", "off", ""})
 
