@@ -122,10 +122,7 @@ def _money(value: Any) -> Decimal | None:
     if value is None or value == "":
         return None
     if isinstance(value, float):
-        amount = Decimal(repr(value)).quantize(_CENT)
-        if len(_MONEY) < _CACHE_LIMIT:  # fees and payments repeat a lot
-            _MONEY[value] = amount
-        return amount
+        return Decimal(repr(value)).quantize(_CENT)
     try:
         return Decimal(str(value).strip().replace("$", "").replace(",", "")).quantize(_CENT)
     except InvalidOperation:
@@ -140,11 +137,46 @@ def _start(day: Any, hour: Any, minute: Any) -> datetime | None:
     return datetime(start.year, start.month, start.day, min(h, 23), min(m, 59))
 
 
-_MONEY: dict[float, Decimal] = {}
+class _Memo(dict[Any, Any]):
+    """Results of one normaliser by raw value, filled on first sight and bounded.
+
+    Dates, money, codes and bits repeat a lot (a ledger has a few hundred distinct amounts
+    in a million rows), so one dict lookup replaces a call per value. Only values of `kinds`
+    are memoised, chosen so that equal keys of different types (1 == 1.0) give equal results:
+    a memoised result is always what the normaliser gives for that very value.
+    """
+
+    __slots__ = ("fn", "kinds", "limit")
+
+    def __init__(self, fn: Callable[[Any], Any], kinds: tuple[type, ...], limit: int) -> None:
+        super().__init__()
+        self.fn = fn
+        self.kinds = frozenset(kinds)
+        self.limit = limit
+
+    def __missing__(self, value: Any) -> Any:
+        result = self.fn(value)
+        if value.__class__ in self.kinds and len(self) < self.limit:
+            self[value] = result
+        return result
+
+
+def _clock(hm: tuple[int | None, int | None]) -> time:
+    """Start time of an appointment from its (already normalised) hour and minute, as _start() does it."""
+    return time(min(hm[0] or 0, 23), min(hm[1] or 0, 59))
+
+
+_NONE = type(None)
 _CACHE_LIMIT = 100_000
+# Money: int 5 and float 5.0 both give Decimal('5.00'). Dates: text only (20240101 parses, 20240101.0 does not).
+_MONEY = _Memo(_money, (str, int, float, _NONE), _CACHE_LIMIT)
+_DATE = _Memo(_date, (str, date, datetime, _NONE), _CACHE_LIMIT)
+_BOOL = _Memo(_bool, (str, int, float, bool, _NONE), 10_000)
+_TIME = _Memo(_clock, (tuple,), 10_000)
 _HELPERS = {
     "_cell": _cell, "_int": _int, "_bool": _bool, "_date": _date, "_datetime": _datetime, "_money": _money, "_start": _start,
-    "_MONEY": _MONEY, "_fromdate": date.fromisoformat, "_fromiso": datetime.fromisoformat,
+    "_MONEY": _MONEY, "_DATE": _DATE, "_BOOL": _BOOL, "_TIME": _TIME, "_combine": datetime.combine,
+    "_fromiso": datetime.fromisoformat,
 }
 
 
@@ -159,13 +191,13 @@ def _expression(col: Column | None, i: int) -> str:
         expr = f"(v if (v := r[{i}]).__class__ is int else _int(v))"
         return f"({expr} or None)" if col.zero_is_missing else expr
     if kind == "bit":
-        return f"((v != 0) if (v := r[{i}]).__class__ is int else _bool(v))"
-    # Fast paths for the common case (ISO text after 1900-01-01, Dentrix's "no date"); the rest go to the helpers.
+        return f"_BOOL[r[{i}]]"
     if kind == "date":
-        return f"(_fromdate(v) if (v := r[{i}]).__class__ is str and len(v) == 10 and v > '1900-01-02' else _date(v))"
+        return f"_DATE[r[{i}]]"
+    # Timestamps rarely repeat: a fast path for ISO text after 1900-01-01 (Dentrix's "no date"), the rest to the helper.
     if kind == "datetime":
         return f"(_fromiso(v) if (v := r[{i}]).__class__ is str and len(v) == 19 and v > '1900-01-02' else _datetime(v))"
-    return f"(_MONEY[v] if (v := r[{i}]) in _MONEY else _money(v))"
+    return f"_MONEY[r[{i}]]"
 
 
 def _compile_converter(table: Table | None, columns: Sequence[str], key: Sequence[str]) -> Callable[[Sequence[Any]], Record]:
@@ -178,7 +210,8 @@ def _compile_converter(table: Table | None, columns: Sequence[str], key: Sequenc
     body = "{" + ", ".join(items) + "}"
     lines = ["def convert(r):", f"    d = {body}"]
     if table is not None and table.name == "appt" and {"apptdate", "timehr", "timemin"} <= set(columns):
-        lines.append(f"    d[{START!r}] = _start(d['apptdate'], d['timehr'], d['timemin'])")
+        # d['apptdate'] is already a date or None, timehr/timemin ints or None: what _start() gives, without re-parsing.
+        lines.append(f"    d[{START!r}] = None if (s := d['apptdate']) is None else _combine(s, _TIME[(d['timehr'], d['timemin'])])")
     if len(key) > 1:
         lines.append(f"    d[{ROWKEY!r}] = " + " + ':' + ".join(f"str(d[{k!r}] if d[{k!r}] is not None else 0)" for k in key))
     lines.append("    return d")
