@@ -47,6 +47,10 @@ def prepare(root: Path, *, dest: str, patients: int, say: Say) -> tuple[Workspac
     source = ws.open_source()
     destination = ws.open_destination()
     try:
+        seeded = _seed_staff_logins(ws, dest, source)
+        if seeded:
+            say(f"Gave {seeded} of the practice's providers a login in the {dest} emulator before the migration "
+                "(staff usually have CRM logins already); owner resolution matches providers to them by email.")
         src_schema = source.introspect(profile=True)
         dst_schema = destination.describe()
     finally:
@@ -69,6 +73,30 @@ def prepare(root: Path, *, dest: str, patients: int, say: Say) -> tuple[Workspac
     return ws, threshold
 
 
+SEEDED_LOGINS = 4
+"""Providers with an email given a destination login by the demo; the others show as unassigned."""
+
+
+def _seed_staff_logins(ws: Workspace, dest: str, source: Any) -> int:
+    """Destination users for the first SEEDED_LOGINS providers with an email, where the emulator can add users."""
+    import httpx
+
+    from connectors.registry import local_url
+    from executor.staging import read_all
+
+    providers = sorted((str(r.get("rscid") or "").strip(), r) for r in read_all(source, "rsc")
+                       if str(r.get("emailaddr") or "").strip())
+    users = [{"name": f"{str(r.get('firstname') or '').strip()} {str(r.get('lastname') or '').strip()}".strip(),
+              "email": str(r["emailaddr"]).strip()} for _, r in providers[:SEEDED_LOGINS]]
+    if not users:
+        return 0
+    response = httpx.post(f"{local_url(dest, ws.root)}/_emulator/users", json={"users": users}, timeout=30)
+    if response.status_code == 404:  # this emulator cannot add users: every provider stays unassigned
+        return 0
+    response.raise_for_status()
+    return len(response.json())
+
+
 def _one_writer_per_field(spec: Any) -> None:
     """Where auto-confirming left two field maps writing one field, keep the best scoring (demo only)."""
     from mapper.spec import Decision, now_utc
@@ -87,6 +115,12 @@ def _one_writer_per_field(spec: Any) -> None:
             else:
                 fm.decision = Decision(status="rejected", by="bridgework demo", at=now_utc(),
                                        reason="another field map writes this field (demo)")
+
+
+def _placeholder_text(placeholder: str | None) -> str:
+    if placeholder:
+        return f"their records go to the connecting user, id {placeholder}, as \"Unassigned Provider\""
+    return "their records keep the destination's default owner"
 
 
 _FAILING_SHARE = 0.2
@@ -164,7 +198,8 @@ def run_demo(root: Path, *, dest: str = "odoo", patients: int = 200, say: Say = 
         owners = resolve_owners(s)
         say(f"Validated: {sum(report.rejected.values()):,} record(s) with problems (correction report {report.csv_path}); "
             f"{report.duplicate_groups} duplicate group(s), {merged} merged automatically at >= {threshold:.2f} (demo only); "
-            f"{owners.matched} provider(s) matched to users, {len(owners.unassigned)} unassigned.")
+            f"{owners.matched} provider(s) matched to users, {len(owners.unassigned)} unassigned "
+            f"({_placeholder_text(owners.placeholder)}; owner report {owners.csv_path}).")
         refused: list[str] = []
         for _ in range(3):  # sample; drop what the destination refuses outright (demo only); sample again
             trial = sample(s, 10)

@@ -1,10 +1,19 @@
-"""Owner resolution: providers and staff matched to destination users by email, the rest to one placeholder."""
+"""Owner resolution: providers and staff matched to destination users by email, the rest to one placeholder.
+
+The placeholder ("Unassigned Provider") is a real destination user when the destination names one:
+the connecting (API) user, through the connector's optional `current_user()`. Records of unmatched
+providers are then owned by that user, so a required owner (Odoo's mail.activity.user_id) is always
+filled. Users are never created: each may cost a licence. Without a placeholder the owner field is
+left out and the destination's default applies. reports/owner_report.csv lists every provider.
+"""
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from executor.session import Session
@@ -24,6 +33,9 @@ class OwnerReport:
     matched: int = 0
     unassigned: list[str] = field(default_factory=list)
     users_available: bool = False
+    placeholder: str | None = None
+    """The destination user that owns unmatched providers' records (None: the destination's default)."""
+    csv_path: str | None = None
 
 
 def _users(destination: Any) -> dict[str, str]:
@@ -32,6 +44,13 @@ def _users(destination: Any) -> dict[str, str]:
     if lister is None:
         return {}
     return {str(email).strip().lower(): str(uid) for email, uid in lister().items() if email}
+
+
+def _placeholder(destination: Any) -> str | None:
+    """The connecting user's id, when the connector can say (the owner of unmatched providers' records)."""
+    current: Callable[[], str | None] | None = getattr(destination, "current_user", None)
+    user = current() if current is not None else None
+    return str(user) if user else None
 
 
 def resolve_owners(session: Session) -> OwnerReport:
@@ -46,18 +65,35 @@ def resolve_owners(session: Session) -> OwnerReport:
     email_field = next((f.name for f in entity.fields if f.type == "email" or "email" in f.name.lower()), None)
     users = _users(session.destination)
     report.entity, report.users_available = em.source, bool(users)
+    report.placeholder = _placeholder(session.destination)
     keys = key_fields(em, schema)
-    rows = []
+    rows, lines = [], []
     for record in read_all(session.source, em.source):
         sid = source_id_of(record, keys)
         email = str(record.get(email_field) or "").strip().lower() if email_field else ""
         user = users.get(email) if email else None
         if user is None:
             report.unassigned.append(sid)
-            rows.append((em.source, sid, UNASSIGNED, "unassigned", session.ledger.clock()))
+            rows.append((em.source, sid, report.placeholder or UNASSIGNED, "unassigned", session.ledger.clock()))
+            why = "no email in the source" if not email else "no destination user with this email"
+            owner = (f"{UNASSIGNED}: the connecting user ({report.placeholder})" if report.placeholder
+                     else f"{UNASSIGNED}: left to the destination's default owner")
+            lines.append((em.source, sid, "yes" if email else "no", "unassigned", report.placeholder or "", owner, why))
         else:
             report.matched += 1
             rows.append((em.source, sid, user, "matched", session.ledger.clock()))
+            lines.append((em.source, sid, "yes", "matched", user, "the user with the same email", ""))
     with session.ledger.db.conn:
         session.ledger.db.conn.executemany("INSERT OR REPLACE INTO owners VALUES (?, ?, ?, ?, ?)", rows)
+    report.csv_path = str(_write_report(session, lines))
     return report
+
+
+def _write_report(session: Session, lines: list[tuple[str, ...]]) -> Path:
+    """reports/owner_report.csv: one row per provider (no emails or names: ids and outcomes only)."""
+    path = session.ws.reports_dir / "owner_report.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["source_entity", "source_id", "has_email", "status", "destination_user", "owner", "why"])
+        writer.writerows(lines)
+    return path

@@ -107,15 +107,17 @@ class Session:
         """source id -> destination id of an entity map's loaded records (merged duplicates point at their survivor).
 
         A map onto destination users resolves through owner resolution instead: matched providers
-        to their user, the rest to "" (the field is left empty and the report says so).
+        to their user, the rest to the placeholder user when the destination named one, else to ""
+        (the field is left empty and the report says so).
         """
-        from executor.owners import USER_OBJECTS
+        from executor.owners import UNASSIGNED, USER_OBJECTS
 
         em = self.spec.entity_map(map_id)
         if em.target_name in USER_OBJECTS:
             rows = self.ledger.db.execute("SELECT source_id, dest_user, status FROM owners WHERE source_entity = ?",
                                           (em.source,))
-            return {str(sid): (str(user) if status == "matched" else "") for sid, user, status in rows}
+            return {str(sid): (str(user) if status == "matched" or (user and user != UNASSIGNED) else "")
+                    for sid, user, status in rows}
         ids = self.ledger.destination_ids(map_id)
         for dup, survivor in self.aliases(map_id).items():
             if survivor in ids:

@@ -2,11 +2,13 @@
 
 Per destination: users() lists the seeded users by lower-cased email; providers whose email
 matches one (in any case) own their records through the field the map names, the rest are
-reported and go to "Unassigned Provider" (the owner field is left for the destination's default).
+reported and go to "Unassigned Provider": the connecting user where the connector names it (Odoo, whose
+mail.activity needs a user), else the owner field is left for the destination's default.
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +55,10 @@ CASES = {
     "dynamics": Case(("admin@practice.example", "dana@practice.example", "harper@practice.example"),
                      "systemuser", "contact", "ownerid", "lastname", "bw_externalid", {}, {"key_delay": 0}),
 }
+
+
+PLACEHOLDER = {"odoo": "admin@yourcompany.example.com"}
+"""The connecting user, where the connector names it: owner of the unmatched providers' records."""
 
 
 @pytest.fixture(scope="module", params=sorted(CASES))
@@ -142,17 +148,24 @@ def test_matched_providers_own_their_records_and_the_rest_are_unassigned(
     try:
         report = resolve_owners(session)
         assert (report.entity, report.matched, report.unassigned, report.users_available) == ("providers", 2, ["2", "4"], True)
+        placeholder = PLACEHOLDER.get(kind) and users[PLACEHOLDER[kind]]
+        assert report.placeholder == placeholder
         owners = dict(session.ledger.db.execute("SELECT source_id, dest_user FROM owners WHERE source_entity = 'providers'"))
         want = {"1": users[case.seeded[-2]], "3": users[case.seeded[-1]]}
-        assert owners == {**want, "2": UNASSIGNED, "4": UNASSIGNED}
+        assert owners == {**want, "2": placeholder or UNASSIGNED, "4": placeholder or UNASSIGNED}
+        with open(str(report.csv_path), encoding="utf-8") as fh:
+            lines = list(csv.DictReader(fh))
+        assert [(r["source_id"], r["status"], r["has_email"]) for r in lines] == [
+            ("1", "matched", "yes"), ("2", "unassigned", "yes"), ("3", "matched", "yes"), ("4", "unassigned", "no")]
+        assert all("@" not in v for r in lines for v in r.values())  # ids and outcomes only, no emails
 
         em = session.spec.entity_map("patients")
         staged = list(session.stager().stage(em, read_all(session.source, "patients")))
         assert [s.state for s in staged] == ["ready"] * 8
         for s in staged:
             provider = str((int(s.source_id) - 1) % 4 + 1)
-            assert s.values.get(case.owner_field) == want.get(provider)  # unassigned: not sent at all
-            assert [w.code for w in s.warnings] == ([] if provider in want else ["unassigned_owner"])
+            assert s.values.get(case.owner_field) == want.get(provider, placeholder)  # else not sent at all
+            assert [w.code for w in s.warnings] == ([] if provider in want or placeholder else ["unassigned_owner"])
 
         destination.apply_change(SchemaChange(kind="field", entity=case.owned, name=case.external_id_field,
                                               type="string", max_length=255, unique=True, external_id=True))
@@ -166,7 +179,7 @@ def test_matched_providers_own_their_records_and_the_rest_are_unassigned(
                 assert str(owner).lower() == str(s.values[case.owner_field]).lower()
             else:
                 defaults.add(owner)  # no owner sent: the destination's own default (empty, or the API user)
-        assert len(defaults) == 1
+        assert len(defaults) == (0 if placeholder else 1)
     finally:
         session.ledger.close()
         session.source.close()

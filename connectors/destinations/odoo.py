@@ -332,6 +332,10 @@ class OdooDestination:
                 return out
             offset += CHUNK
 
+    def current_user(self) -> str:
+        """The connecting user's res.users id: owner of records whose provider matches no user."""
+        return str(self.rpc.uid())
+
     def close(self) -> None:
         """Release the HTTP client."""
         self.rpc.client.close()

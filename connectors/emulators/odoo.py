@@ -17,6 +17,9 @@ found with the code search (recorded here because the reference leaves them open
 - Datetime strings must be `YYYY-MM-DD[ HH:MM:SS]` (an ISO `T` is a ValueError, as fields.Datetime does).
 - Html is stored as given (no sanitiser); message_post escapes plain-text bodies (newlines become <br>).
 
+POST /_emulator/users {"users": [{"name", "email"}]} adds internal users (login = email), as if the
+practice's staff already had Odoo logins; the demo uses it so owner resolution has users to match.
+
 The local admin's password doubles as its API key (real Odoo keeps them apart), so one credential works
 for JSON-RPC, XML-RPC and JSON-2.
 """
@@ -166,6 +169,11 @@ class OdooEmulator:
             self.calls = 0
             self.methods = {}
             return 200, "application/json", json.dumps(self.state()), {}
+        if path == "/_emulator/users" and method == "POST":
+            try:
+                return 200, "application/json", json.dumps(self.seed_users(json.loads(body or b"{}").get("users", []))), {}
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                return 400, "application/json", json.dumps({"error": str(exc)}), {}
         if method == "POST" and path.startswith("/xmlrpc/"):
             legacy = not path.startswith("/xmlrpc/2/")
             service = path.rsplit("/", 1)[-1]
@@ -177,6 +185,24 @@ class OdooEmulator:
         if path in ("/web/webclient/version_info", "/web/version"):
             return 200, "application/json", json.dumps(VERSION), {}
         return 404, "text/html; charset=utf-8", "<h1>Not Found</h1><p>The requested URL was not found on the server.</p>", {}
+
+    def seed_users(self, users: list[dict[str, str]]) -> dict[str, int]:
+        """Internal users that already have a login (POST /_emulator/users {"users": [{"name", "email"}]}).
+
+        The practice's staff usually log in to the CRM before a migration; login = email. An existing
+        login is kept. Returns login -> user id.
+        """
+        from connectors.emulators._odoo_orm import Env
+
+        out: dict[str, int] = {}
+        with self.store.transaction():
+            model = self.store.model("res.users")
+            for user in users:
+                login = str(user["email"]).strip().lower()
+                found = self.store.q("SELECT id FROM res_users WHERE login=?", (login,))
+                out[login] = found[0][0] if found else self.store.create(
+                    Env(ADMIN_UID), model, [{"name": str(user.get("name") or login), "login": login, "email": login}])[0]
+        return out
 
     def state(self) -> dict[str, Any]:
         """Switches, the call counter and record counts per model (GET /_emulator/state)."""
