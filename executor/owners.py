@@ -67,7 +67,8 @@ def resolve_owners(session: Session) -> OwnerReport:
     report.entity, report.users_available = em.source, bool(users)
     report.placeholder = _placeholder(session.destination)
     keys = key_fields(em, schema)
-    rows, lines = [], []
+    rows: list[tuple[str, str, str, str, str]] = []
+    lines: list[tuple[str, ...]] = []
     for record in read_all(session.source, em.source):
         sid = source_id_of(record, keys)
         email = str(record.get(email_field) or "").strip().lower() if email_field else ""
