@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol, cast
 
+import yaml
 from rich.table import Table
 
 from mapper.naming import (
@@ -16,8 +19,8 @@ from mapper.naming import (
     original_created_field,
     original_updated_field,
 )
-from mapper.schema import FIELD_TYPES, Entity, FieldType, Schema, SchemaChange
-from mapper.spec import EntityMap, FieldMap, MappingSpec, dependency_order
+from mapper.schema import FIELD_TYPES, Entity, Field, FieldType, Schema, SchemaChange
+from mapper.spec import EntityMap, FieldMap, MappingSpec, TransformStep, dependency_order
 
 # Claims the reference could not confirm (reference/destinations.md §1.3, §3.3): said out loud, never enforced.
 _UNVERIFIED_OBJECT_LIMITS: dict[str, tuple[int, str]] = {
@@ -243,3 +246,113 @@ def format_plan(plan: SchemaPlan) -> Table:
         table.caption = "\n".join(lines)
         table.caption_justify = "left"
     return table
+
+
+# -- required fields the proposal leaves empty ---------------------------------
+_REQUIRED_DEFAULTS = Path(__file__).parent / "knowledge" / "required_defaults.yaml"
+
+
+@lru_cache(maxsize=1)
+def required_defaults() -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
+    """destination kind -> object -> field -> rule (mapper/knowledge/required_defaults.yaml)."""
+    data = yaml.safe_load(_REQUIRED_DEFAULTS.read_text(encoding="utf-8")) or {}
+    return cast("dict[str, dict[str, dict[str, dict[str, Any]]]]", data)
+
+
+def fill_required(spec: MappingSpec, source: Schema, destination: Schema, *, kind: str) -> list[str]:
+    """Propose how to fill the required fields a fresh proposal leaves empty; one line per fill.
+
+    Run right after a proposal, on maps still open (not rejected, not skip). A fill is a proposed field
+    map (or a constant) whose `why` says where the value comes from; a person confirms it like any
+    other proposal. Rules: mapper/knowledge/required_defaults.yaml.
+    """
+    rules = required_defaults().get(kind, {})
+    by_id = {em.id: em for em in spec.entities}
+    notes: list[str] = []
+    for em in spec.entities:
+        obj = em.target_name
+        if em.kind in ("skip", "join") or em.status == "rejected" or not obj or obj not in rules:
+            continue
+        src = source.entity(em.source) if source.has(em.source) else None
+        dst = destination.entity(obj) if destination.has(obj) else None
+        for name, rule in rules[obj].items():
+            note = _fill_one(em, name, rule, src, dst, by_id)
+            if note:
+                notes.append(f"{em.id}: {note}")
+    return notes
+
+
+def _writers(em: EntityMap, name: str) -> list[FieldMap]:
+    return [fm for fm in em.fields if fm.kind != "skip" and fm.status != "rejected" and fm.target_name == name]
+
+
+def _fill_one(em: EntityMap, name: str, rule: dict[str, Any], src: Entity | None, dst: Entity | None,
+              by_id: dict[str, EntityMap]) -> str | None:
+    if name in em.constants:
+        return None
+    if "document_model" in rule:
+        link = next((fm for fm in _writers(em, str(rule["document_model"])) if fm.lookup in by_id), None)
+        model = by_id[str(link.lookup)].target_name if link is not None else None
+        if not model or _writers(em, name):
+            return None
+        em.constants[name] = model
+        return f"{name} = {model} (the model {link.key if link else ''} points into), so the record is attached to it"
+    if dst is None or src is None or (dst.has(name) and not dst.field(name).required):
+        return None
+    target = dst.field(name) if dst.has(name) else None
+    why = " ".join(str(rule.get("why", "")).split())
+    if "value_map" in rule:
+        return _fill_picklist(em, name, rule["value_map"], src, target, why)
+    if "date_from" in rule and not _writers(em, name):
+        return _fill_date(em, name, [str(n) for n in rule["date_from"]], src, target, why)
+    if "fallback" in rule and not _writers(em, name):
+        em.constants[name] = rule["fallback"]
+        return f"{name} = {rule['fallback']!r} on every record ({why or 'required, nothing in the source fits'})"
+    return None
+
+
+def _fill_picklist(em: EntityMap, name: str, spec: dict[str, Any], src: Entity, target: Field | None,
+                   why: str) -> str | None:
+    options = set(target.enum_values) if target is not None and target.enum_values else None
+    table = {str(k).strip().lower(): str(v) for k, v in (spec.get("map") or {}).items()
+             if options is None or str(v) in options}
+    default = str(spec.get("default", ""))
+    if options is not None and default not in options:
+        default = next((v for v in table.values()), "") or sorted(options)[0]
+    writers = _writers(em, name)
+    if writers:
+        fm = writers[0]
+        step = next((s for s in fm.transforms if s.name == "value_map"), None)
+        if step is None or (step.args.get("map") or step.args.get("vocabulary")):
+            return None  # a value map someone wrote: theirs
+        step.args = {**step.args, "map": table, "default": default}
+        fm.transforms = [*fm.transforms, TransformStep(name="default", args={"to": default})]
+        fm.why = f"{fm.why}; {why}" if fm.why else why
+        return f"{name}: value map proposed from {fm.key} ({len(table)} known value(s), else {default!r})"
+    column = next((c for c in spec.get("sources", ()) if src.has(str(c))), None)
+    if column is None or any(column in fm.sources for fm in em.fields):
+        em.constants[name] = default
+        return f"{name} = {default!r} on every record (required; no free status column in {em.source})"
+    em.fields.append(FieldMap(source=str(column), target=name, kind="direct", score=0.5, why=why, transforms=[
+        TransformStep(name="value_map", args={"map": table, "default": default}),
+        TransformStep(name="default", args={"to": default})]))
+    return f"{name}: value map proposed from {column} ({len(table)} known value(s), else {default!r})"
+
+
+def _fill_date(em: EntityMap, name: str, candidates: list[str], src: Entity, target: Field | None,
+               why: str) -> str | None:
+    from mapper.propose.proposer import suggest_transforms
+
+    lowered = {f.name.lower(): f for f in src.fields}
+    found = [lowered[c.lower()] for c in candidates if c.lower() in lowered]
+    if not found:
+        return None
+    sources = [f.name for f in found]
+    if "+".join(sources) in {fm.key for fm in em.fields}:
+        return None
+    steps = [TransformStep(name="coalesce")] if len(found) > 1 else []
+    if target is not None:
+        steps += [s for s in suggest_transforms(found[0], target) if s.name not in ("value_map", "truncate")]
+    em.fields.append(FieldMap(source=sources if len(sources) > 1 else sources[0], target=name, kind="direct",
+                              score=0.5, transforms=steps, why=why or f"{name} is required: the record's own date"))
+    return f"{name} from the first non-empty of {', '.join(sources)}"

@@ -133,3 +133,77 @@ def test_limits_from_capabilities_and_formatting() -> None:
     assert "Schema plan for odoo: 1 object(s), 7 field(s) to create" in text
     assert "x_bw_external_id" in text and "warning (unconfirmed)" in text
     assert isinstance(SchemaPlan("odoo"), SchemaPlan)
+
+
+# -- required fields the proposal leaves empty ---------------------------------
+def _opportunity(*fields: FieldMap) -> tuple[MappingSpec, Schema, Schema]:
+    source = Schema("dentrix", (Entity("txcase", (Field("txcaseid", "int"), Field("patid", "int"), Field("status", "string"),
+                                                  Field("createdate", "date"), Field("automodifiedtimestamp", "datetime"))),))
+    stages = ("Prospecting", "Proposal/Price Quote", "Closed Won", "Closed Lost")
+    dest = Schema("salesforce", (Entity("Opportunity", (
+        Field("Name", required=True), Field("StageName", "enum", required=True, enum_values=stages),
+        Field("CloseDate", "date", required=True), Field("Description", "text"))),))
+    em = EntityMap(id="txcase->Opportunity", source="txcase", target="Opportunity", fields=list(fields))
+    return MappingSpec(source="dentrix", destination="salesforce", entities=[em]), source, dest
+
+
+def _staged(spec: MappingSpec, record: dict[str, object]) -> dict[str, object]:
+    from mapper.transforms import TransformContext, run_chain
+
+    out: dict[str, object] = dict(spec.entities[0].constants)
+    for fm in spec.entities[0].fields:
+        raw = record.get(fm.sources[0]) if len(fm.sources) == 1 else tuple(record.get(s) for s in fm.sources)
+        out[str(fm.target_name)] = run_chain(fm.transforms, raw, TransformContext()) if fm.transforms else raw
+    return out
+
+
+def test_required_stage_and_close_date_are_proposed_from_the_plan_status_and_dates() -> None:
+    from mapper.plan import fill_required
+
+    spec, source, dest = _opportunity()
+    notes = fill_required(spec, source, dest, kind="salesforce")
+    assert len(notes) == 2 and all(n.startswith("txcase->Opportunity: ") for n in notes)
+    stage, close = spec.entities[0].fields
+    assert (stage.source, stage.target, stage.status) == ("status", "StageName", "proposed")
+    assert (close.sources, close.target) == (["createdate", "automodifiedtimestamp"], "CloseDate")
+    assert "required" in stage.why and "required" in close.why
+    values = [_staged(spec, {"status": s, "createdate": d, "automodifiedtimestamp": "2024-03-04 10:00:00"})
+              for s, d in (("Completed", "2024-01-02"), ("declined", None), ("7", "2024-01-02"), (None, None))]
+    assert [v["StageName"] for v in values] == ["Closed Won", "Closed Lost", "Proposal/Price Quote", "Proposal/Price Quote"]
+    assert [str(v["CloseDate"]) for v in values] == ["2024-01-02", "2024-03-04", "2024-01-02", "2024-03-04"]
+    assert all(v in ("Prospecting", "Proposal/Price Quote", "Closed Won", "Closed Lost")  # live options only
+               for v in stage.transforms[0].args["map"].values())
+    assert fill_required(spec, source, dest, kind="salesforce") == []  # idempotent
+
+
+def test_an_empty_proposed_value_map_is_filled_and_a_written_one_is_kept() -> None:
+    from mapper.plan import fill_required
+    from mapper.spec import TransformStep
+
+    proposed = FieldMap(source="status", target="StageName", transforms=[TransformStep(name="value_map", args={"map": {}})])
+    spec, source, dest = _opportunity(proposed)
+    fill_required(spec, source, dest, kind="salesforce")
+    assert spec.entities[0].fields[0].transforms[0].args["map"]["completed"] == "Closed Won"
+    assert _staged(spec, {"status": "odd", "createdate": "2024-01-02"})["StageName"] == "Proposal/Price Quote"
+    written = FieldMap(source="status", target="StageName",
+                       transforms=[TransformStep(name="value_map", args={"map": {"1": "Prospecting"}})])
+    spec, source, dest = _opportunity(written)
+    fill_required(spec, source, dest, kind="salesforce")
+    assert spec.entities[0].fields[0].transforms[0].args == {"map": {"1": "Prospecting"}}
+
+
+def test_odoo_links_through_res_id_name_their_document_model() -> None:
+    from mapper.plan import fill_required
+
+    patient = EntityMap(id="patient->res.partner", source="patient", target="res.partner")
+    recall = EntityMap(id="recall->mail.activity", source="recallpending", target="mail.activity", fields=[
+        FieldMap(source="patid", target="res_id", kind="relation", lookup="patient->res.partner")])
+    note = EntityMap(id="note->mail.message", source="clinicalnote", target="mail.message", fields=[
+        FieldMap(source="patid", target="res_id", kind="relation", lookup="patient->res.partner")],
+        constants={"model": "x_other"})
+    spec = MappingSpec(source="dentrix", destination="odoo", entities=[patient, recall, note])
+    empty = Schema("dentrix", ())
+    notes = fill_required(spec, empty, Schema("odoo", ()), kind="odoo")
+    assert recall.constants == {"res_model": "res.partner"} and note.constants == {"model": "x_other"}
+    assert notes == ["recall->mail.activity: res_model = res.partner (the model patid points into), "
+                     "so the record is attached to it"]

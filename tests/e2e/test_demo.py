@@ -12,7 +12,7 @@ import pytest
 DESTINATIONS = ("odoo", "twenty", "salesforce", "dynamics")
 PATIENTS = 40
 MOSTLY = 0.8
-ALSO_LOADED = {"odoo": ("clinic",)}
+ALSO_LOADED = {"odoo": ("clinic", "recallpending"), "salesforce": ("txcase",)}
 """Per destination, further source entities whose primary map must load (mostly): what a real migration brings."""
 
 

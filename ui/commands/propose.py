@@ -11,6 +11,7 @@ from rich.table import Table
 
 from executor.workspace import Workspace
 from mapper.errors import ConfigError
+from mapper.plan import fill_required
 from mapper.propose import ProposerSettings, load_calibration, propose
 from mapper.propose.llm import unavailable as llm_unavailable
 from mapper.schema import Schema
@@ -63,6 +64,7 @@ def propose_cmd(
     with console.status("Matching fields ...") as status:
         settings = replace(settings, progress=lambda message: status.update(message))
         spec = propose(source, destination, destination_kind=ws.settings.destination.kind, settings=settings)
+        filled = fill_required(spec, source, destination, kind=ws.settings.destination.kind)
     kept = 0
     if ws.mapping_path.exists():
         old = MappingSpec.load(ws.mapping_path)
@@ -73,6 +75,8 @@ def propose_cmd(
         console.print(f"[yellow]LLM {model} did not answer usably: kept the proposer's own ranking.[/]")
     for em in spec.entities:
         console.print(_entity_table(em))
+    for line in filled:
+        console.print(f"Required field left empty by the match, fill proposed: {line}")
     fields = [fm for em in spec.entities for fm in em.fields]
     strong = sum(1 for fm in fields if fm.status == "proposed" and fm.kind in ("direct", "relation")
                  and fm.score >= load_calibration().auto_accept)
