@@ -27,7 +27,7 @@ from itertools import chain
 from typing import Any
 
 from connectors.base import Page, Source
-from executor.ledger import Result
+from executor.ledger import ROLLED_BACK, Result
 from executor.load import Progress
 from executor.owners import USER_OBJECTS
 from executor.run import RunReport, _gone, execute, map_fingerprint
@@ -153,11 +153,13 @@ def _changed_pages(source: Source, entity: str, since: datetime) -> Iterator[Pag
 
 
 def _retry_ids(session: Session, map_id: str) -> list[str]:
-    """The retry queue, and loaded records a rollback restored to their before-image (hash cleared: rewrite)."""
+    """The retry queue, and what a rollback undid (as a full run would, a delta writes it again): loaded records
+    restored to their before-image (hash cleared) and records the rollback deleted."""
     marks = ",".join("?" * len(RETRY_STATES))
     rows = session.ledger.query(f"SELECT source_id FROM records WHERE map_id = ? AND (state IN ({marks}) "
-                                f"OR (state = 'loaded' AND content_hash IS NULL)) ORDER BY source_id",
-                                [map_id, *RETRY_STATES])
+                                f"OR (state = 'loaded' AND content_hash IS NULL) "
+                                f"OR (state = 'deleted' AND error_code = ?)) ORDER BY source_id",
+                                [map_id, *RETRY_STATES, ROLLED_BACK])
     return [str(r["source_id"]) for r in rows]
 
 

@@ -21,6 +21,8 @@ RunKind = Literal["sample", "full", "delta", "rollback", "plan"]
 RunStatus = Literal["running", "done", "failed", "stopped"]
 State = Literal["pending", "loaded", "skipped", "rejected", "failed", "conflict", "deleted"]
 END_STATES: tuple[str, ...] = ("loaded", "skipped", "rejected")
+ROLLED_BACK = "rolled_back"
+"""error_code of a record a rollback deleted (a delta writes it again; a source deletion it does not)."""
 
 
 def now_iso() -> str:

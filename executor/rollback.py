@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.base import MODIFIED_AT
-from executor.ledger import Result
+from executor.ledger import ROLLED_BACK, Result
 from executor.load import _after
 from executor.session import Session
 from mapper.errors import BridgeworkError
@@ -165,7 +165,8 @@ def _delete_map(session: Session, report: RollbackReport, map_id: str, rows: lis
         report.deleted[map_id] = report.deleted.get(map_id, 0) + len(doomed)
         if report.dry_run or report.rollback_run is None:
             continue
-        results = [Result(map_id, r["source_id"], "deleted", action="forgotten") for r in gone]
+        # coded, so the next delta writes them again (as a full run would); a source deletion is not
+        results = [Result(map_id, r["source_id"], "deleted", action="forgotten", code=ROLLED_BACK) for r in gone]
         if doomed:
             outcomes = {o.destination_id: o for o in dest.delete(obj, [r["dest_id"] for r in doomed])}
             for r in doomed:
@@ -173,7 +174,7 @@ def _delete_map(session: Session, report: RollbackReport, map_id: str, rows: lis
                 if o is not None and o.error:
                     raise BridgeworkError(f"Deleting {map_id} {r['source_id']} failed ({o.code or 'rejected'}).",
                                           hint="Fix the cause, then run the same rollback again (it resumes).")
-                results.append(Result(map_id, r["source_id"], "deleted", r["dest_id"], "delete"))
+                results.append(Result(map_id, r["source_id"], "deleted", r["dest_id"], "delete", code=ROLLED_BACK))
         ledger.record_results(report.rollback_run, results)
         if progress is not None:
             progress(map_id, len(chunk))

@@ -163,6 +163,14 @@ def test_mapping_edit_reaches_the_destination_by_delta_and_rolls_back(tmp_path: 
     undone = json.loads(result.output)
     assert undone["run"] == report["run"] and undone["deleted"] == {"employers": counts["employers"]}
     assert _snapshot(emu) == after_run
+    # The next delta writes again what the rollback undid (as a full run would), fetched by id ...
+    redo = json.loads(cli("delta", "-w", str(ws.root), "--json").output)
+    assert redo["remapped"] == {}
+    assert {m: (s["created"], s["updated"]) for m, s in redo["maps"].items() if s["created"] or s["updated"]} == {
+        "employers": (counts["employers"], 0), "carriers": (0, counts["carriers"]), "patients": (0, len(with_phone))}
+    assert _by_ext(emu, "res.partner", _PARTNER[:-1]) == now and _by_ext(emu, "crm.lead", _LEAD[:-1]) == leads
+    assert cli("rollback", "-w", str(ws.root)).exit_code == 0
+    assert _snapshot(emu) == after_run
     # ... and rolling back the run leaves the destination as it was, its own sample records included.
     assert cli("rollback", "-w", str(ws.root)).exit_code == 0
     assert _snapshot(emu) == before
