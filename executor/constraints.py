@@ -77,34 +77,54 @@ def _can_fail(f: Field) -> bool:
     return f.type in _TYPED or bool(f.type == "enum" and f.enum_values) or bool(f.max_length)
 
 
+def _always_fine(f: Field) -> frozenset[type]:
+    """Python types whose every value passes _type_problem for this field (so no value need be looked at)."""
+    if f.type in ("int", "decimal", "money"):
+        return frozenset({int, float, Decimal, bool})
+    if f.type == "bool":
+        return frozenset({bool})
+    if f.type in ("date", "datetime"):
+        return frozenset({date, datetime})
+    if f.type in _TYPED or f.type == "enum" and f.enum_values:
+        return frozenset()
+    return frozenset({int, float, Decimal, bool, date, datetime})  # only text can be too long
+
+
 def checker(fields: list[Field]) -> Callable[[Mapping[str, Any]], list[Found]]:
     """check_values compiled for one map: fields no value can fail are left out, verdicts on text remembered."""
-    plan = [(f, f.name, f.required, _can_fail(f), dict[str, "tuple[str, str, str] | None"]())
+    plan = [(f, f.name, f.required, _can_fail(f), _always_fine(f), dict[str, "tuple[str, str, str] | None"]())
             for f in fields if f.required or _can_fail(f)]
 
     def check(values: Mapping[str, Any]) -> list[Found]:
         out: list[Found] = []
-        for f, name, required, typed, memo in plan:
+        for f, name, required, typed, fine, memo in plan:
             value = values.get(name)
             if value is None:
                 if required:
                     out.append((name, "required_missing", "is required but empty",
                                 "Fill it in the source or map a default.", "error"))
                 continue
-            if required and value == "":
-                out.append((name, "required_missing", "is required but empty", "Fill it in the source or map a default.",
-                            "error"))
-                continue
-            if not typed:
-                continue
-            if type(value) is str:
+            kind = type(value)
+            if kind is str:
+                if required and value == "":
+                    out.append((name, "required_missing", "is required but empty",
+                                "Fill it in the source or map a default.", "error"))
+                    continue
+                if not typed:
+                    continue
                 if value in memo:
                     found = memo[value]
                 else:
                     found = _type_problem(f, value)
                     if len(memo) < _MEMO_SIZE:
                         memo[value] = found
+            elif not typed or kind in fine:
+                continue
             else:
+                if required and value == "":
+                    out.append((name, "required_missing", "is required but empty",
+                                "Fill it in the source or map a default.", "error"))
+                    continue
                 found = _type_problem(f, value)
             if found is not None:
                 code, message, fix = found

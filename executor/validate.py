@@ -8,7 +8,7 @@ plus a data audit; dedupe groups go to the ledger for a person to decide.
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from executor.session import Session
 from executor.staging import Problem, Staged, Stager, read_all
 from executor.unique import shared_values
 from mapper.profile import mask
+from mapper.spec import EntityMap
 
 
 
@@ -70,33 +71,7 @@ def validate(session: Session, *, write_csv: bool = True) -> ValidationReport:
                     lambda map_id: ready.get(map_id, {}), session.aliases,
                     reader=lambda entity: read_all(session.source, entity))
     for em in session.ordered_maps():
-        dest = stager.dest_entity(em)
-        targets = {fm.target_name or "" for fm in em.fields}
-        ready[em.id] = {}
-        self_refs: list[tuple[Staged, str]] = []
-        counts = {"records": 0, "ready": 0, "skipped": 0, "rejected": 0}
-        email_fields = sorted(t for t in targets if "email" in t.lower() and "additional" not in t.lower()
-                              or dest is not None and dest.has(t) and dest.field(t).type == "email")
-        for s in stager.stage(em, read_all(session.source, em.source)):
-            counts["records"] += 1
-            problems = [(p, "error") for p in s.problems if s.state == "rejected"] + [(w, "warning") for w in s.warnings]
-            if s.state == "ready":
-                if email_fields and all(s.values.get(n) in (None, "") for n in email_fields):
-                    missing_emails += 1
-            report.findings.extend(_finding(s, p, sev) for p, sev in problems)
-            if s.state == "ready" and not any(sev == "error" for _, sev in problems):
-                counts["ready"] += 1
-                ready[em.id][s.source_id] = s.source_id
-                self_refs.extend((s, ref) for m, ref in s.references if m == em.id)
-            else:
-                counts["skipped" if s.state == "skipped" else "rejected"] += 1
-        for s, ref in self_refs:
-            if ref not in ready[em.id]:
-                report.findings.append(_finding(s, Problem("", "unresolved_reference",
-                                                           f"points at {em.id} {ref}, which will not load",
-                                                           "Fix or load that record first."), "error"))
-        for key, value in counts.items():
-            getattr(report, key)[em.id] = value
+        missing_emails += check_map(stager, em, read_all(session.source, em.source), report, ready)
         for sid, fld, how in shared_values(session, em):
             report.findings.append(Finding(em.id, sid, fld, "", "shared_unique_value",
                                            "is shared with a family member and must be unique in the destination",
@@ -106,6 +81,45 @@ def validate(session: Session, *, write_csv: bool = True) -> ValidationReport:
     if write_csv:
         report.csv_path = write_report(session.ws.reports_dir / "correction_report.csv", report.findings)
     return report
+
+
+def check_map(stager: Stager, em: EntityMap, records: Iterable[Mapping[str, Any]], report: ValidationReport,
+              ready: dict[str, dict[str, str]]) -> int:
+    """Stage one map's records into the report (counts, correction rows; `ready` gains what would load).
+
+    Returns how many ready records have no e-mail address.
+    """
+    dest = stager.dest_entity(em)
+    targets = {fm.target_name or "" for fm in em.fields}
+    loads: dict[str, str] = {}
+    ready[em.id] = loads
+    self_refs: list[tuple[Staged, str]] = []
+    counts = {"records": 0, "ready": 0, "skipped": 0, "rejected": 0}
+    email_fields = sorted(t for t in targets if "email" in t.lower() and "additional" not in t.lower()
+                          or dest is not None and dest.has(t) and dest.field(t).type == "email")
+    missing_emails = 0
+    findings = report.findings
+    for s in stager.stage(em, records):
+        state = s.state
+        counts[state] += 1
+        if state == "rejected":  # a ready record has no problems; a skipped one's (merged, filtered) are not errors
+            findings.extend(_finding(s, p, "error") for p in s.problems)
+        if s.warnings:
+            findings.extend(_finding(s, w, "warning") for w in s.warnings)
+        if state == "ready":
+            if email_fields and all(s.values.get(n) in (None, "") for n in email_fields):
+                missing_emails += 1
+            loads[s.source_id] = s.source_id
+            if s.references:
+                self_refs.extend((s, ref) for m, ref in s.references if m == em.id)
+    counts["records"] = counts["ready"] + counts["skipped"] + counts["rejected"]
+    for s, ref in self_refs:
+        if ref not in loads:
+            findings.append(_finding(s, Problem("", "unresolved_reference", f"points at {em.id} {ref}, which will not load",
+                                                "Fix or load that record first."), "error"))
+    for key, value in counts.items():
+        getattr(report, key)[em.id] = value
+    return missing_emails
 
 
 def _dedupe(session: Session) -> int:

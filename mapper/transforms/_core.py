@@ -123,7 +123,7 @@ def _memo_key(value: Any) -> Any:
     if kind is datetime:
         return (kind, value, value.tzinfo, value.fold)
     if kind is Decimal:
-        return (kind, value.as_tuple())
+        return (kind, str(value))  # str keeps the exponent and sign: Decimal('1.0') and Decimal('1') differ
     if kind is float:
         return (kind, repr(value))
     if kind is list or kind is tuple:
