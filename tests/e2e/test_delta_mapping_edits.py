@@ -202,6 +202,16 @@ def test_remapped_records_edited_in_the_destination_are_left_alone(tmp_path: Pat
     assert forced["maps"]["carriers"]["updated"] == 1
     assert emu.rpc("res.partner", "read", [[int(dest_id)]], {"fields": ["name"]})[0]["name"].isupper()
 
+    ledger = open_ledger(ws.ledger_path)  # as a ledger from before map versions: each map re-read once, nothing written
+    ledger.db.execute("DELETE FROM map_versions")
+    ledger.db.conn.commit()
+    ledger.close()
+    old = json.loads(cli("delta", "-w", str(ws.root), "--json").output)
+    assert old["remapped"] == {m: "unrecorded" for m in old["maps"]}
+    assert sum(s["updated"] + s["created"] for s in old["maps"].values()) == 0
+    assert all("has no map version in the ledger yet" in n for n in old["notes"])
+    assert json.loads(cli("delta", "-w", str(ws.root), "--json").output)["remapped"] == {}
+
 
 class FlakyDestination:
     """The real Odoo destination, except that the first lead batch fails outright (as after its retries ran out)
