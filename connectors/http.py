@@ -210,6 +210,7 @@ class Pacer:
         self._sent: deque[list[float]] = deque()
         self._lock = threading.Lock()
         self._blocked_until = 0.0
+        self._last_sent: float | None = None
 
     def acquire(self) -> list[float]:
         """Wait until one more request fits in the window; returns its slot (pass it to `done`)."""
@@ -225,7 +226,7 @@ class Pacer:
                         if self.max_wait is not None and wait > self.max_wait:
                             wait = 0  # too long to wait here: send, and let the server's answer decide
                 if wait <= 0:
-                    slot = [now]
+                    slot = [now, now]  # [stamp in the window, when it was sent]
                     self._sent.append(slot)
                     return slot
             self.sleep(wait)
@@ -234,6 +235,7 @@ class Pacer:
         """The response to a slot's request arrived: stamp the slot now."""
         with self._lock:
             slot[0] = max(slot[0], self.clock())
+            self._last_sent = slot[1]
 
     def hold(self, seconds: float) -> None:
         """Hold every request for `seconds` (the server said to wait)."""
@@ -241,15 +243,20 @@ class Pacer:
             self._blocked_until = max(self._blocked_until, self.clock() + seconds)
 
     def sync(self, used: int, limit: int) -> None:
-        """The server reports `used` of `limit` spent in the window: adopt its limit, and count
-        requests we did not send (another client, an earlier run) as sent just now."""
+        """The last response said `used` of `limit` are spent in the window: adopt its limit, and count
+        requests we did not send (another client, an earlier run) as sent just now.
+
+        The count was taken before the response reached us; any of our requests the server still
+        counted then was stamped after the last request's send time minus a window, so those are
+        the ones its count is compared with (a stale count never looks like someone else's usage).
+        """
         with self._lock:
             self.limit = limit
             now = self.clock()
-            while self._sent and now - self._sent[0][0] >= self.window:
-                self._sent.popleft()
-            for _ in range(max(0, used - len(self._sent))):
-                self._sent.append([now])
+            since = (now if self._last_sent is None else self._last_sent) - self.window
+            ours = sum(1 for slot in self._sent if slot[0] > since)
+            for _ in range(max(0, used - ours)):
+                self._sent.append([now, now])
 
     def observe(self, response: httpx.Response) -> None:
         """When the server says the window is spent, hold every request until it resets."""

@@ -16,6 +16,7 @@ AREAS: dict[str, str] = {
     "executor": "evals.bench.executor",
     "proposer": "evals.bench.proposer",
     "soak": "evals.bench.soak",
+    "ratelimit": "evals.bench.ratelimit",
 }
 
 
