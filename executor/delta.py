@@ -59,6 +59,8 @@ def delta(session: Session, *, force: bool = False, propagate_deletes: bool = Fa
     report = execute(session, "delta", force=force, progress=progress, records_for=records_for)
     report.remapped, report.read = remapped, read
     report.notes = remap_notes(report)
+    if report.notes:
+        session.ledger.note_run(report.run_id, "; ".join(report.notes))
     maps = [em for em in session.ordered_maps() if em.id in report.maps and em.target_name not in USER_OBJECTS]
     for em in maps:
         report.deleted_in_source[em.id] = _deleted(session, em, seen.get(em.id))

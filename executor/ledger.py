@@ -177,6 +177,11 @@ class Ledger:
         with self.db.conn:
             self.db.conn.execute("UPDATE runs SET status = ?, ended_at = ? WHERE id = ?", (status, self.clock(), run_id))
 
+    def note_run(self, run_id: int, note: str) -> None:
+        """Keep a run's summary (e.g. the maps a delta re-read after a mapping edit) with the run."""
+        with self.db.conn:
+            self.db.conn.execute("UPDATE runs SET note = ? WHERE id = ?", (note, run_id))
+
     def run(self, run_id: int) -> dict[str, Any] | None:
         """One run's row."""
         rows = self.query("SELECT * FROM runs WHERE id = ?", (run_id,))

@@ -133,6 +133,10 @@ def test_mapping_edit_reaches_the_destination_by_delta_and_rolls_back(tmp_path: 
     assert f"map 'patients' changed since the last load: re-read all {counts['patients']} records, " \
            f"{len(with_phone)} updated, {maps['patients']['unchanged']} unchanged" in notes
 
+    ledger = open_ledger(ws.ledger_path)
+    assert ledger.run(report["run"])["note"] == "; ".join(notes)  # kept with the run
+    ledger.close()
+
     # Only the affected fields changed: carrier names, patients' phones; the rest as the run left it.
     now = _by_ext(emu, "res.partner", _PARTNER[:-1])
     employers = {ext for ext in now if ":employer:" in ext}
