@@ -38,7 +38,7 @@ def _fresh_workspace(root: Path, dest: str, patients: int) -> Workspace:
 def prepare(root: Path, *, dest: str, patients: int, say: Say) -> tuple[Workspace, float]:
     """Generate, introspect, describe, propose and auto-confirm; the workspace and the threshold used."""
     from connectors.sources.demo import generate_practice
-    from mapper.plan import fill_required
+    from mapper.plan import fill_required, fold_links
     from mapper.propose import load_calibration, propose
     from mapper.spec import confirm, now_utc, reject, schema_hash
 
@@ -60,9 +60,9 @@ def prepare(root: Path, *, dest: str, patients: int, say: Say) -> tuple[Workspac
     src_schema.save(ws.source_schema_path)
     dst_schema.save(ws.destination_schema_path)
     spec = propose(src_schema, dst_schema, destination_kind=dest)
-    filled = fill_required(spec, src_schema, dst_schema, kind=dest)
+    filled = fill_required(spec, src_schema, dst_schema, kind=dest) + fold_links(spec, src_schema)
     if filled:
-        say(f"Proposed how to fill {len(filled)} required field(s) the match left empty (reasons in mapping.yaml): "
+        say(f"Proposed {len(filled)} fill(s) for required/link fields the match left empty (reasons in mapping.yaml): "
             + "; ".join(filled) + ".")
     spec.source_schema_hash, spec.destination_schema_hash = schema_hash(src_schema), schema_hash(dst_schema)
     threshold = load_calibration().auto_accept

@@ -20,7 +20,7 @@ from mapper.naming import (
     original_updated_field,
 )
 from mapper.schema import FIELD_TYPES, Entity, Field, FieldType, Schema, SchemaChange
-from mapper.spec import EntityMap, FieldMap, MappingSpec, TransformStep, dependency_order
+from mapper.spec import Decision, EntityMap, FieldMap, MappingSpec, TransformStep, dependency_order, now_utc
 
 # Claims the reference could not confirm (reference/destinations.md §1.3, §3.3): said out loud, never enforced.
 _UNVERIFIED_OBJECT_LIMITS: dict[str, tuple[int, str]] = {
@@ -297,6 +297,8 @@ def _fill_one(em: EntityMap, name: str, rule: dict[str, Any], src: Entity | None
             return None
         em.constants[name] = model
         return f"{name} = {model} (the model {link.key if link else ''} points into), so the record is attached to it"
+    if "owner_link" in rule:
+        return _fill_owner_link(em, name, rule["owner_link"], src, by_id)
     if dst is None or src is None or (dst.has(name) and not dst.field(name).required):
         return None
     target = dst.field(name) if dst.has(name) else None
@@ -309,6 +311,31 @@ def _fill_one(em: EntityMap, name: str, rule: dict[str, Any], src: Entity | None
         em.constants[name] = rule["fallback"]
         return f"{name} = {rule['fallback']!r} on every record ({why or 'required, nothing in the source fits'})"
     return None
+
+
+def _fill_owner_link(em: EntityMap, name: str, rule: dict[str, Any], src: Entity | None,
+                     by_id: dict[str, EntityMap]) -> str | None:
+    """A record attaches to its owner through `name`: a relation from the source column naming the owner."""
+    if src is None or any(fm.kind == "relation" for fm in _writers(em, name)):
+        return None
+    owners = [m for m in by_id.values() if m.target_name == rule.get("object") and m.kind == "primary"
+              and m.status != "rejected"]
+    preferred = [str(o).lower() for o in rule.get("owner", ())]
+    owners.sort(key=lambda m: preferred.index(m.source.lower()) if m.source.lower() in preferred else len(preferred))
+    owner = owners[0] if owners else None
+    column = next((f.name for c in rule.get("sources", ()) for f in src.fields if f.name.lower() == str(c).lower()), None)
+    if owner is None or column is None:
+        return None
+    why = f"attaches the record to its {owner.source} ({owner.target_name}) through {name}"
+    fm = next((f for f in em.fields if f.key == column), None)
+    if fm is not None and fm.kind == "relation" and fm.status != "rejected":
+        return None  # already a link, onto another field: the reviewer chose it
+    if fm is None:
+        em.fields.append(FieldMap(source=column, target=name, kind="relation", lookup=owner.id, score=0.5, why=why))
+    else:
+        fm.target, fm.kind, fm.lookup, fm.custom, fm.transforms = name, "relation", owner.id, None, []
+        fm.why = f"{why} (was: {fm.why})" if fm.why else why
+    return f"{name} links {column} to {owner.id}"
 
 
 def _fill_picklist(em: EntityMap, name: str, spec: dict[str, Any], src: Entity, target: Field | None,
@@ -356,3 +383,57 @@ def _fill_date(em: EntityMap, name: str, candidates: list[str], src: Entity, tar
     em.fields.append(FieldMap(source=sources if len(sources) > 1 else sources[0], target=name, kind="direct",
                               score=0.5, transforms=steps, why=why or f"{name} is required: the record's own date"))
     return f"{name} from the first non-empty of {', '.join(sources)}"
+
+
+# -- file records and their link rows -------------------------------------------
+FILE_CONCEPTS = ("document", "imaging")
+"""Entity concepts (mapper/knowledge/entities.yaml) whose records are files kept outside the database."""
+
+
+def fold_links(spec: MappingSpec, source: Schema) -> list[str]:
+    """Where a file table and its link table land on one object, propose one record per link, attached.
+
+    Dentrix keeps a scanned document in `document` (description, date, format; bytes outside the
+    database) and its owner in `docattach` (docid -> patient). Placed side by side, the document
+    loads unattached and the link loads as a second, nameless record. Folded, the document map
+    becomes a join: its columns go with each link record, which carries the patient link, and the
+    link's own writes of the same fields (a row key as the name) and its link to the document
+    step aside. Only for document/imaging entities (FILE_CONCEPTS), when the link map attaches to
+    another map and the file map to none.
+    """
+    from mapper.propose._text import key
+    from mapper.propose.knowledge import entity_concepts
+
+    files = {name for c in entity_concepts() if c.name in FILE_CONCEPTS for name in c.source}
+    notes: list[str] = []
+    live = [em for em in spec.entities if em.kind == "primary" and em.status != "rejected" and em.target_name
+            and key(em.source) in files]
+    for file_map in live:
+        if not source.has(file_map.source) or any(fm.kind == "relation" and fm.lookup and fm.status != "rejected"
+                                                   for fm in file_map.fields):
+            continue
+        for link in live:
+            if link is file_map or link.target_name != file_map.target_name or not source.has(link.source):
+                continue
+            via = next((f.name for f in source.entity(link.source).fields if f.reference == file_map.source), None)
+            owner = [fm for fm in link.fields if fm.kind == "relation" and fm.lookup not in (None, file_map.id)
+                     and fm.status != "rejected"]
+            if via is None or not owner:
+                continue
+            file_map.kind = "join"
+            file_map.why = (f"{file_map.why}; " if file_map.why else "") + (
+                f"joins {link.source} (through {via}): one {file_map.target_name} per link, attached to its owner")
+            lent = {fm.target_name for fm in active_writes(file_map)}
+            for fm in active_writes(link):
+                if fm.lookup == file_map.id or (fm.target_name in lent and fm.kind != "relation"):
+                    fm.decision = Decision(status="rejected", by="bridgework", at=now_utc(),
+                                           reason=f"{file_map.source} now goes with each {link.source} record")
+            notes.append(f"{file_map.id} joins {link.id}: each {link.source} record carries its {file_map.source}'s "
+                         f"columns and its owner link ({', '.join(fm.key for fm in owner)})")
+            break
+    return notes
+
+
+def active_writes(em: EntityMap) -> list[FieldMap]:
+    """Field maps of an entity map that write a field (not skipped, not rejected)."""
+    return [fm for fm in em.fields if fm.kind != "skip" and fm.status != "rejected" and fm.target_name]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console
 
@@ -207,3 +208,50 @@ def test_odoo_links_through_res_id_name_their_document_model() -> None:
     assert recall.constants == {"res_model": "res.partner"} and note.constants == {"model": "x_other"}
     assert notes == ["recall->mail.activity: res_model = res.partner (the model patid points into), "
                      "so the record is attached to it"]
+
+
+def _documents(kind: str, person: str, obj: str, owner_field: str) -> tuple[MappingSpec, Schema]:
+    source = Schema("dentrix", (
+        Entity("patient", (Field("patid", "int"), Field("refid", "int", reference="referral")), key="patid"),
+        Entity("referral", (Field("refid", "int"), Field("name")), key="refid"),
+        Entity("document", (Field("docid", "int"), Field("descript"), Field("createdate", "date")), key="docid"),
+        Entity("docattach", (Field("rowkey"), Field("docid", "int", reference="document"), Field("attachtotype"),
+                             Field("attachtoentityid", "int")), key="rowkey")))
+    patient = EntityMap(id=f"patient->{person}", source="patient", target=person, fields=[
+        FieldMap(source="refid", target="custom:x_ref", kind="relation", lookup=f"referral->{person}")])
+    referral = EntityMap(id=f"referral->{person}", source="referral", target=person, fields=[FieldMap(source="name", target="name")])
+    document = EntityMap(id=f"document->{obj}", source="document", target=obj, fields=[
+        FieldMap(source="descript", target="name"), FieldMap(source="createdate", target="custom:x_created", kind="custom")])
+    link = EntityMap(id=f"docattach->{obj}", source="docattach", target=obj, fields=[
+        FieldMap(source="rowkey", target="name"),
+        FieldMap(source="docid", target="custom:x_document", kind="relation", lookup=f"document->{obj}"),
+        FieldMap(source="attachtoentityid", target=owner_field, kind="custom")])
+    return MappingSpec(source="dentrix", destination=kind, entities=[patient, referral, document, link]), source
+
+
+def test_a_document_joins_its_link_rows_which_attach_it_to_the_patient() -> None:
+    from mapper.plan import fill_required, fold_links
+
+    spec, source = _documents("salesforce", "Contact", "ContentVersion", "custom:Owner_Id__c")
+    dest = Schema("salesforce", (Entity("ContentVersion", (Field("Title", required=True), Field("FirstPublishLocationId", "reference"))),))
+    notes = fill_required(spec, source, dest, kind="salesforce") + fold_links(spec, source)
+    patient, referral, document, link = spec.entities
+    owner = next(fm for fm in link.fields if fm.key == "attachtoentityid")
+    assert (owner.target, owner.kind, owner.lookup) == ("FirstPublishLocationId", "relation", "patient->Contact")
+    assert document.kind == "join" and referral.kind == "primary" and patient.kind == "primary"  # only documents fold
+    assert {fm.key: fm.status for fm in link.fields} == {"rowkey": "rejected", "docid": "rejected", "attachtoentityid": "proposed"}
+    assert len(notes) == 2 and "document->ContentVersion joins docattach->ContentVersion" in notes[1]
+
+
+def test_folded_documents_stage_one_attached_record_per_link(tmp_path: Path) -> None:
+    from executor.joins import joins_of
+    from mapper.plan import fill_required, fold_links
+
+    spec, source = _documents("odoo", "res.partner", "ir.attachment", "res_id")
+    link = spec.entities[3]
+    link.fields[2] = FieldMap(source="attachtoentityid", target="res_id", kind="relation", lookup="patient->res.partner")
+    fill_required(spec, source, Schema("odoo", ()), kind="odoo")
+    fold_links(spec, source)
+    assert link.constants == {"res_model": "res.partner"}
+    [join] = joins_of(spec, source, link)
+    assert (join.em.id, join.via) == ("document->ir.attachment", "docid")

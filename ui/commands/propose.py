@@ -11,7 +11,7 @@ from rich.table import Table
 
 from executor.workspace import Workspace
 from mapper.errors import ConfigError
-from mapper.plan import fill_required
+from mapper.plan import fill_required, fold_links
 from mapper.propose import ProposerSettings, load_calibration, propose
 from mapper.propose.llm import unavailable as llm_unavailable
 from mapper.schema import Schema
@@ -64,7 +64,7 @@ def propose_cmd(
     with console.status("Matching fields ...") as status:
         settings = replace(settings, progress=lambda message: status.update(message))
         spec = propose(source, destination, destination_kind=ws.settings.destination.kind, settings=settings)
-        filled = fill_required(spec, source, destination, kind=ws.settings.destination.kind)
+        filled = fill_required(spec, source, destination, kind=ws.settings.destination.kind) + fold_links(spec, source)
     kept = 0
     if ws.mapping_path.exists():
         old = MappingSpec.load(ws.mapping_path)
@@ -76,7 +76,7 @@ def propose_cmd(
     for em in spec.entities:
         console.print(_entity_table(em))
     for line in filled:
-        console.print(f"Required field left empty by the match, fill proposed: {line}")
+        console.print(f"Left empty by the match, fill proposed: {line}")
     fields = [fm for em in spec.entities for fm in em.fields]
     strong = sum(1 for fm in fields if fm.status == "proposed" and fm.kind in ("direct", "relation")
                  and fm.score >= load_calibration().auto_accept)
