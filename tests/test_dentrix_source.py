@@ -139,6 +139,19 @@ def test_fetch_by_source_id(source: DentrixSource) -> None:
     assert source.fetch("patient", []) == []
 
 
+def test_fetch_by_the_executors_composite_source_id(source: DentrixSource) -> None:
+    """Delta's retry queue fetches by the id the executor built (key parts joined with '-'), not by rowkey."""
+    from executor.staging import source_id_of
+
+    for entity, key in (("recallpending", ("patid", "recallid")), ("docattach", ("docid", "attachtotype", "attachtoentityid"))):
+        records = _all(source, entity)[:5]
+        ids = [source_id_of(r, key) for r in reversed(records)]
+        assert all(":" not in i for i in ids)  # the executor's form, not rowkey's
+        assert source.fetch(entity, ids) == list(reversed(records)), entity
+        assert source.fetch(entity, [r["rowkey"] for r in records]) == records  # type: ignore[misc]
+    assert source.fetch("recallpending", ["1-2-3", "x-y", "1:2:3"]) == []
+
+
 def test_sqlalchemy_url_reads_the_same(source: DentrixSource, practice: tuple[Path, PracticeStats]) -> None:
     via_url = open_source("dentrix", {"url": f"sqlite:///{practice[0]}"}, Path("."))
     try:

@@ -12,19 +12,21 @@ For kind "demo", `path` is relative to the workspace and the practice is regener
 Records are normalised from the catalogue (`_dentrix_catalogue`): char columns trimmed,
 '' and the 0s that mean "none" become None, money Decimal, dates date, timestamps datetime,
 bit columns bool. Appointments gain `start_datetime` (apptdate + timehr + timemin); tables
-with a composite key gain `rowkey` ("part:part"), their source id.
+with a composite key gain `rowkey` ("part:part"), their source id (fetch() also takes "part-part").
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -200,25 +202,103 @@ def _expression(col: Column | None, i: int) -> str:
     return f"_MONEY[r[{i}]]"
 
 
-def _compile_converter(table: Table | None, columns: Sequence[str], key: Sequence[str]) -> Callable[[Sequence[Any]], Record]:
-    """A function turning one database row into a normalised record.
+def _fast_expression(col: Column | None, i: int) -> str:
+    """Python source normalising r[i] when the row has the types a Dentrix SQLite file holds.
+
+    Assumes char/text values are str and int/code values int (checked for the whole row
+    before); anything else raises TypeError or ValueError and the row goes to _expression's code.
+    """
+    if col is None:
+        return f"_cell(r[{i}])"
+    kind = col.kind
+    if kind in ("char", "text"):
+        return f"(_strip(r[{i}]) or None)"  # str.strip itself: TypeError for None, bytes, numbers
+    if kind in ("int", "code"):
+        return f"(r[{i}] or None)" if col.zero_is_missing else f"r[{i}]"
+    if kind == "datetime":  # None, numbers and datetimes cannot be compared with str (TypeError); bad text: ValueError
+        return f"(_fromiso(v) if (v := r[{i}]) > '1900-01-02' else _datetime(v))"
+    return _expression(col, i)
+
+
+def _compile_converter(table: Table | None, columns: Sequence[str], key: Sequence[str]) -> _Converters:
+    """Functions turning one database row into a normalised record.
 
     Generated once per table as straight-line code: a per-value loop over converter
     functions costs several times more, and extraction speed is what a migration waits on.
+    Two bodies: a fast one for rows with the usual types (str for text, int for integers:
+    one C-level check for all integer columns), and the general one for any other row.
+    Both give the same record for the same row; `general` skips the fast attempt.
     """
-    items = [f"{name!r}: {_expression(table.column(name) if table else None, i)}" for i, name in enumerate(columns)]
-    body = "{" + ", ".join(items) + "}"
-    lines = ["def convert(r):", f"    d = {body}"]
+    cols = [table.column(name) if table else None for name in columns]
+    ints = [i for i, col in enumerate(cols) if col is not None and col.kind in ("int", "code")]
+    general = "{" + ", ".join(f"{name!r}: {_expression(col, i)}" for i, (name, col) in enumerate(zip(columns, cols))) + "}"
+    fast = "{" + ", ".join(f"{name!r}: {_fast_expression(col, i)}" for i, (name, col) in enumerate(zip(columns, cols))) + "}"
+    derived = []
     if table is not None and table.name == "appt" and {"apptdate", "timehr", "timemin"} <= set(columns):
         # d['apptdate'] is already a date or None, timehr/timemin ints or None: what _start() gives, without re-parsing.
-        lines.append(f"    d[{START!r}] = None if (s := d['apptdate']) is None else _combine(s, _TIME[(d['timehr'], d['timemin'])])")
+        derived.append(f"d[{START!r}] = None if (s := d['apptdate']) is None else _combine(s, _TIME[(d['timehr'], d['timemin'])])")
     if len(key) > 1:
-        lines.append(f"    d[{ROWKEY!r}] = " + " + ':' + ".join(f"str(d[{k!r}] if d[{k!r}] is not None else 0)" for k in key))
-    lines.append("    return d")
-    namespace: dict[str, Any] = dict(_HELPERS)
+        derived.append(f"d[{ROWKEY!r}] = " + " + ':' + ".join(f"str(d[{k!r}] if d[{k!r}] is not None else 0)" for k in key))
+    if len(ints) > 1:
+        check = "_sum(_ints(r)).__class__ is int"  # an int only when every value is one (floats, Decimals, None, str fail)
+    elif ints:
+        check = f"r[{ints[0]}].__class__ is int"
+    else:
+        check = "True"
+    lines = [
+        "def convert(r):",
+        "    try:",
+        f"        if {check}:",
+        f"            d = {fast}",
+        *(f"            {line}" for line in derived),
+        "            return d",
+        "    except (TypeError, ValueError):",
+        "        pass",
+        "    slow[0] += 1",
+        f"    d = {general}",
+        *(f"    {line}" for line in derived),
+        "    return d",
+        "def general(r):",
+        f"    d = {general}",
+        *(f"    {line}" for line in derived),
+        "    return d",
+    ]
+    slow = [0]
+    namespace: dict[str, Any] = {**_HELPERS, "slow": slow, "_sum": sum, "_strip": str.strip, "_ints": itemgetter(*ints) if ints else None}
     exec("\n".join(lines), namespace)  # noqa: S102 - source built from catalogue names only
-    converter: Callable[[Sequence[Any]], Record] = namespace["convert"]
-    return converter
+    return _Converters(namespace["convert"], namespace["general"], slow)
+
+
+def _key_parts(source_id: str, kinds: Sequence[str]) -> tuple[Any, ...] | None:
+    """The key values a source id names (None when it names none): "part:part" or "part-part" for composite keys."""
+    if len(kinds) == 1:
+        texts = [source_id]
+    else:
+        texts = source_id.split(":")
+        if len(texts) != len(kinds) and "char" not in kinds:  # integer parts only, so '-' separates (and may sign)
+            found = re.fullmatch("-".join([r"\s*(-?\d+|None)\s*"] * len(kinds)), source_id)
+            texts = list(found.groups()) if found else []
+        if len(texts) != len(kinds):
+            return None
+    parts = []
+    for text, kind in zip(texts, kinds):
+        if kind == "char":
+            parts.append(text)
+        else:
+            number = 0 if text.strip() == "None" else _int(text)
+            if number is None:
+                return None
+            parts.append(number)
+    return tuple(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Converters:
+    """A table's row converters: `fast` (tries the usual types first) and `general`; `slow` counts fast misses."""
+
+    fast: Callable[[Sequence[Any]], Record]
+    general: Callable[[Sequence[Any]], Record]
+    slow: list[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +310,12 @@ class _TableInfo:
     native: tuple[str, ...]
     known: Table | None
     key: tuple[str, ...]
-    convert: Callable[[Sequence[Any]], Record]
+    converters: _Converters
+
+    @property
+    def convert(self) -> Callable[[Sequence[Any]], Record]:
+        """The row converter (fast attempt, general fallback)."""
+        return self.converters.fast
 
     @property
     def id_field(self) -> str | None:
@@ -294,6 +379,8 @@ class DentrixSource:
         if changed_since is not None and "automodifiedtimestamp" not in info.columns:
             raise SourceError(f"{entity} has no automodifiedtimestamp, so changes cannot be found.", hint="Run a full load for it instead of a delta.")
         after = json.loads(cursor) if cursor else None
+        converters = info.converters
+        convert = converters.fast
         positions = [info.columns.index(k) for k in info.key]
         values: dict[str, Any] = {}
         if changed_since is not None:
@@ -310,35 +397,43 @@ class DentrixSource:
             if not rows:
                 return
             after = [rows[-1][p] for p in positions]
-            yield Page([info.convert(r) for r in rows], json.dumps(after, default=str))
+            missed = converters.slow[0]
+            records = [convert(r) for r in rows]
+            if convert is converters.fast and converters.slow[0] - missed > len(rows) // 2:
+                convert = converters.general  # this database's rows are not of the usual types: stop trying
+            yield Page(records, json.dumps(after, default=str))
             if len(rows) < page_size:
                 return
 
     def fetch(self, entity: str, ids: Sequence[str]) -> list[Record]:
-        """Records whose source id (the key, or "part:part" for composite keys) is in `ids`."""
+        """Records whose source id is in `ids`, in the order asked.
+
+        A source id is the key, or for composite keys its parts joined with ':' (the `rowkey`
+        field) or '-' (how the executor joins key fields, executor.staging.source_id_of);
+        integer parts may read "None" for the 0 that Dentrix stores and bridgework reads as None.
+        """
         info = self._table(entity)
         if not info.key or not ids:
             return []
         kinds = [info.known.column(k).kind if info.known and info.known.column(k) else "int" for k in info.key]
         trim = [k for k, kind in zip(info.key, kinds) if kind == "char"]
+        wanted = [_key_parts(str(source_id), kinds) for source_id in ids]
         out: list[Record] = []
         for start in range(0, len(ids), _FETCH_CHUNK):
-            chunk = list(ids[start:start + _FETCH_CHUNK])
+            chunk = wanted[start:start + _FETCH_CHUNK]
             values: dict[str, Any] = {}
-            for i, source_id in enumerate(chunk):
-                parts = str(source_id).split(":") if len(info.key) > 1 else [str(source_id)]
-                if len(parts) != len(info.key):
-                    continue
-                for j, (part, kind) in enumerate(zip(parts, kinds)):
-                    values[f"i{i}_{j}"] = part if kind == "char" else _int(part)
+            for i, parts in enumerate(chunk):  # ids that did not split into key parts match nothing
+                for j in range(len(info.key)):
+                    values[f"i{i}_{j}"] = parts[j] if parts is not None else None
             query = fetch_query(info.name, info.columns, info.key, len(chunk), self.db.dialect, trim=trim)
-            for j in range(len(info.key)):  # ids that did not split into key parts match nothing
-                for i in range(len(chunk)):
-                    values.setdefault(f"i{i}_{j}", None)
             out.extend(info.convert(r) for r in self.db.rows(query, values))
-        order = {str(i): n for n, i in enumerate(ids)}
-        field = info.id_field or ""
-        return sorted(out, key=lambda r: order.get(str(r.get(field)), len(order)))
+        order = {parts: n for n, parts in enumerate(wanted) if parts is not None}
+
+        def position(record: Record) -> int:
+            parts = tuple(record.get(k) if kind == "char" else (record.get(k) or 0) for k, kind in zip(info.key, kinds))
+            return order.get(parts, len(order))
+
+        return sorted(out, key=position)
 
     def introspect(self, *, profile: bool = True) -> Schema:
         """Entities from the database catalogue, enriched with Dentrix knowledge and value profiles."""
