@@ -230,6 +230,13 @@ def run_demo(root: Path, *, dest: str = "odoo", patients: int = 200, say: Say = 
     t = run.totals()
     say(f"Loaded {t.created + t.updated:,} record(s) in {run.elapsed_s:.1f} s; {t.skipped:,} skipped by the map, "
         f"{t.rejected:,} rejected (see the correction report). Reconcile: {'OK' if rec.ok else 'differences found'}.")
+    if run.manifest is not None:
+        say(f"Documents/imaging: {run.manifest.loaded} of {run.manifest.rows} file reference(s) loaded as records "
+            f"attached to their patient; the files themselves stay in the source system (imaging manifest "
+            f"{run.manifest.path}).")
     say(f"Open the review app: bridgework review -w {ws.root}")
     return {"dest": dest, "objects": objects, "duplicates": duplicates, "elapsed_s": elapsed,
-            "reconcile_ok": rec.ok, "auto_confirm_threshold": threshold}
+            "reconcile_ok": rec.ok, "auto_confirm_threshold": threshold,
+            "owners": {"matched": owners.matched, "unassigned": len(owners.unassigned), "report": owners.csv_path},
+            "manifest": None if run.manifest is None else {"path": str(run.manifest.path), "rows": run.manifest.rows,
+                                                           "loaded": run.manifest.loaded}}

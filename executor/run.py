@@ -44,6 +44,8 @@ class RunReport:
     """Delta: source records read per remapped map."""
     notes: list[str] = field(default_factory=list)
     """One line per remapped map for the summary."""
+    manifest: Any = None
+    """executor.manifest.Manifest: the document/imaging references of a full or delta run (None: none)."""
 
     def totals(self) -> MapStats:
         """Every map's stats added up."""
@@ -114,6 +116,10 @@ def execute(session: Session, kind: RunKind = "full", *, maps: Sequence[EntityMa
                 ledger.set_watermark(em.id, watermark, run_id)
                 ledger.set_map_version(em.id, map_fingerprint(session.spec, em, getattr(session, "source_schema", None)),
                                        run_id)
+        if kind != "sample":
+            from executor.manifest import write_manifest
+
+            report.manifest = write_manifest(session)
         status = "done"
     except KeyboardInterrupt:
         status = "stopped"

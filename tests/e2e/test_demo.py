@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -12,7 +13,8 @@ import pytest
 DESTINATIONS = ("odoo", "twenty", "salesforce", "dynamics")
 PATIENTS = 40
 MOSTLY = 0.8
-ALSO_LOADED = {"odoo": ("clinic", "recallpending"), "salesforce": ("txcase",)}
+ALSO_LOADED = {"odoo": ("clinic", "recallpending", "docattach"), "salesforce": ("txcase", "docattach"),
+               "twenty": ("docattach",), "dynamics": ("docattach",)}
 """Per destination, further source entities whose primary map must load (mostly): what a real migration brings."""
 
 
@@ -49,3 +51,19 @@ def test_demo_migrates_the_practice(dest: str, tmp_path: Path) -> None:
         assert _share(objects, source) >= MOSTLY, source
     assert result["duplicates"] == 0
     assert result["reconcile_ok"] is True
+    _documents_and_owners(dest, result)
+
+
+def _documents_and_owners(dest: str, result: dict[str, object]) -> None:
+    """Documents go as records attached to their patient, listed in the imaging manifest; owners are reported."""
+    manifest = result["manifest"]
+    assert isinstance(manifest, dict) and manifest["rows"] > 0 and manifest["loaded"] >= MOSTLY * manifest["rows"]
+    with open(manifest["path"], encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == manifest["rows"] and all(r["patient_source_id"] and r["file_reference"] for r in rows)
+    assert {r["status"] for r in rows} <= {"loaded", "rejected", "not loaded", "skipped"}
+    assert all(r["destination_id"] for r in rows if r["status"] == "loaded")
+    owners = result["owners"]
+    assert isinstance(owners, dict) and owners["unassigned"] > 0 and Path(owners["report"]).exists()
+    if dest == "odoo":  # the demo gives some providers an Odoo login first
+        assert owners["matched"] > 0

@@ -165,6 +165,9 @@ def run_cmd(workspace: WorkspaceOption = None, json_out: JsonOption = False, for
         print_json(_run_json(report))
         return
     console.print(_stats_table(f"Run {report.run_id}{' (resumed)' if report.resumed else ''}: {report.elapsed_s:.1f} s", report.maps))
+    if report.manifest is not None:
+        console.print(f"Documents/imaging: {report.manifest.loaded} of {report.manifest.rows} file reference(s) loaded, "
+                      f"attached to their patient; the files stay in the source system: {report.manifest.path}")
     console.print(f"Next: bridgework reconcile -w {workspace or '.'}")
 
 
