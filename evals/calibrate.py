@@ -3,10 +3,15 @@
 What is fitted on what (so nothing is fitted and reported on the same rows without saying so):
 * The stored calibration is fitted on the robustness VARIANTS of every case (abbreviated, renamed,
   translated, description-less, values-less), never on the seed cases themselves.
-* The reliability curve printed here is leave-one-case-out: for each case, weights and curve are
-  re-fitted on the variants of the OTHER cases and applied to this case's seed rows.
+* Stage 1: logistic weights over the signals (they rank every cell) and an isotonic curve.
+  Stage 2: a boosted tree ensemble (sklearn HistGradientBoosting, fixed seed, no early stopping) re-scores
+  each row's top candidates from features the logistic cannot express (mapper/propose/confidence.py);
+  its isotonic curve and the auto-accept / no-match thresholds are fitted on OUT-OF-FOLD outputs (folds
+  by case), so the curve is not drawn through rows the trees were fitted on.
+* With --loco the reliability and auto-accept numbers printed for the seed cases are leave-one-case-out:
+  for each case everything is re-fitted on the variants of the OTHER cases and applied to its seed rows.
 
-Run: .venv/bin/python -m evals.calibrate evals/cases
+Run: .venv/bin/python -m evals.calibrate evals/cases [--loco]
 """
 
 from __future__ import annotations
@@ -23,8 +28,14 @@ from evals.runner import Case, cold, find_cases, load_case
 from evals.variants import variants_of
 from mapper.propose import ProposerSettings, ScoreTable
 from mapper.propose.calibration import DEFAULT_WEIGHTS, Calibration, fit_isotonic
+from mapper.propose.confidence import FEATURES as STAGE2_FEATURES
+from mapper.propose.confidence import Booster, features, top_columns
 from mapper.propose.proposer import check_schemas
-from mapper.propose.scorer import combine
+from mapper.propose.scorer import combine, source_groups
+
+DEPTH = 5
+"""Top candidates per row the second stage re-scores."""
+FOLDS = 4
 
 FEATURES = ("name", "embedding", "type", "knowledge", "template", "entity", "readonly")
 
@@ -44,6 +55,8 @@ class Prepared:
     skip_rule: NDArray[np.bool_]
     home: NDArray[np.bool_]
     """[source x target] True where the target is in an object the source entity lands in."""
+    groups: NDArray[np.int64]
+    """Source entity index per row."""
 
 
 def prepare(case: Case, settings: ProposerSettings) -> Prepared:
@@ -74,7 +87,7 @@ def prepare(case: Case, settings: ProposerSettings) -> Prepared:
                     labels[i, j] = 1.0
         else:
             no_match[i] = True
-    return Prepared(case, table.feats, labels, has_match, no_match, skip_rule, home)
+    return Prepared(case, table.feats, labels, has_match, no_match, skip_rule, home, source_groups(source, table.src))
 
 
 def _design(p: Prepared, per_row: int = 25) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -165,60 +178,137 @@ def fit_gap(prepared: Sequence[Prepared], weights: dict[str, float], iterations:
     return out
 
 
-def _top_rows(p: Prepared, cal: Calibration, depth: int = 5) -> tuple[NDArray[np.float64], NDArray[np.float64], list[tuple[float, bool, bool]]]:
-    """(raw, correct) for the top `depth` candidates of every gold query, and per query (best, right, is_match)."""
-    raw = combine(p.feats, cal, frozenset())
-    xs: list[float] = []
-    ys: list[float] = []
-    queries: list[tuple[float, bool, bool]] = []
+Query = tuple[float, float, bool, bool]
+"""Per gold query: (best score where its entity lands, top-1 score, top-1 right, gold has a match)."""
+
+
+def _queries(p: Prepared, score: NDArray[np.float64], raw: NDArray[np.float64]) -> list[Query]:
+    """What the runner sees per gold query (skip-rule rows are decided 'skip' and never accepted)."""
+    out: list[Query] = []
     for i in np.flatnonzero(p.has_match | p.no_match):
-        order = np.argsort(-raw[i], kind="stable")[:depth]
-        xs.extend(raw[i, order].tolist())
-        ys.extend(p.labels[i, order].tolist())
-        if not p.skip_rule[i]:
-            home = np.flatnonzero(p.home[i])
-            best = float(raw[i, home].max()) if len(home) else -1.0
-            queries.append((best, bool(p.labels[i, order[0]] > 0), bool(p.has_match[i])))
-    return np.array(xs), np.array(ys), queries
+        if p.skip_rule[i]:
+            continue
+        top = int(np.lexsort((-raw[i], -np.round(score[i], 9)))[0])
+        home = np.flatnonzero(p.home[i])
+        best = float(score[i, home].max()) if len(home) else -1.0
+        out.append((best, float(score[i, top]), bool(p.labels[i, top] > 0), bool(p.has_match[i])))
+    return out
 
 
-def fit(prepared: Sequence[Prepared], method: str) -> Calibration:
-    """Weights, isotonic curve and thresholds from prepared cases."""
+def _top_rows(p: Prepared, cal: Calibration, depth: int = 5) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(raw, correct) for the top `depth` first-stage candidates of every gold query."""
+    raw = combine(p.feats, cal, frozenset())
+    rows = np.flatnonzero(p.has_match | p.no_match)
+    cells = top_columns(raw[rows], depth)
+    return np.take_along_axis(raw[rows], cells, axis=1).ravel(), np.take_along_axis(p.labels[rows], cells, axis=1).ravel()
+
+
+def _stage2_rows(p: Prepared, cal: Calibration) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Second-stage inputs and labels of the top DEPTH candidates of every gold query."""
+    raw = combine(p.feats, cal, frozenset())
+    cells = top_columns(raw, DEPTH)
+    rows = np.flatnonzero(p.has_match | p.no_match)
+    x = features(raw, p.feats, p.groups, cells)[rows]
+    y = np.take_along_axis(p.labels, cells, axis=1)[rows]
+    return x.reshape(-1, x.shape[-1]), y.ravel()
+
+
+def fit_booster(prepared: Sequence[Prepared], cal: Calibration) -> Booster:
+    """Boosted trees on the second-stage rows (deterministic: fixed seed, no early stopping)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    parts = [_stage2_rows(p, cal) for p in prepared]
+    x = np.vstack([a for a, _ in parts])
+    y = np.concatenate([b for _, b in parts])
+    model = HistGradientBoostingClassifier(max_iter=80, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=40,
+                                           l2_regularization=1.0, early_stopping=False, random_state=0).fit(x, y)
+    trees = [t[0].nodes for t in model._predictors]
+    width = max(len(t) for t in trees)
+
+    def pad(key: str, dtype: type, fill: float) -> NDArray[np.float64]:
+        out = np.full((len(trees), width), fill, dtype=dtype)
+        for i, t in enumerate(trees):
+            out[i, : len(t)] = t[key]
+        return out
+
+    baseline = float(np.ravel(model._baseline_prediction)[0])
+    return Booster(features=STAGE2_FEATURES, baseline=baseline, feature=pad("feature_idx", np.int64, 0).astype(np.int64),
+                   threshold=pad("num_threshold", np.float64, 0.0), left=pad("left", np.int64, 0).astype(np.int64),
+                   right=pad("right", np.int64, 0).astype(np.int64), leaf=pad("is_leaf", np.int64, 1).astype(bool),
+                   value=pad("value", np.float64, 0.0), missing_left=pad("missing_go_to_left", np.int64, 1).astype(bool),
+                   n_nodes=tuple(len(t) for t in trees), depth=DEPTH)
+
+
+def _stage1(prepared: Sequence[Prepared], method: str) -> Calibration:
+    """Logistic weights and their isotonic curve."""
     weights = fit_gap(prepared, fit_weights(prepared))
     base = Calibration(weights=weights, method=method)
-    xs, ys, queries = [], [], []
-    for p in prepared:
-        x, y, q = _top_rows(p, base)
-        xs.append(x)
-        ys.append(y)
-        queries.extend(q)
-    kx, ky = fit_isotonic(np.concatenate(xs), np.concatenate(ys))
-    cal = replace(base, knots_x=tuple(kx), knots_y=tuple(ky))
-    return replace(cal, **_thresholds(cal, queries))
+    parts = [_top_rows(p, base) for p in prepared]
+    kx, ky = fit_isotonic(np.concatenate([x for x, _ in parts]), np.concatenate([y for _, y in parts]))
+    return replace(base, knots_x=tuple(kx), knots_y=tuple(ky))
 
 
-def _thresholds(cal: Calibration, queries: Sequence[tuple[float, bool, bool]]) -> dict[str, float]:
-    """auto_accept: lowest score >= 0.9 whose accepted top-1s are >= 99% right; no_match: best match/no-match split."""
+def _scores(p: Prepared, cal: Calibration) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(calibrated score, raw) of every cell, as the product computes them."""
+    raw = combine(p.feats, cal, frozenset())
+    return cal.scores(raw, p.feats, p.groups), raw
+
+
+def fit(prepared: Sequence[Prepared], method: str, stage2: bool = True) -> Calibration:
+    """Weights, curves and thresholds from prepared cases."""
+    cal = _stage1(prepared, method)
+    if stage2 and prepared:
+        # Out-of-fold booster outputs (folds by case) for the curve and the thresholds.
+        names = sorted({p.case.name for p in prepared})
+        folds = [set(names[k::FOLDS]) for k in range(FOLDS)] if len(names) >= FOLDS else [{n} for n in names]
+        held: list[tuple[Prepared, Booster]] = []
+        for fold in folds:
+            train = [p for p in prepared if p.case.name not in fold]
+            if not train:
+                continue
+            booster = fit_booster(train, cal)
+            held.extend((p, booster) for p in prepared if p.case.name in fold)
+        xs, ys = [], []
+        for p, booster in held:
+            x, y = _stage2_rows(p, cal)
+            xs.append(booster.predict(x))
+            ys.append(y)
+        kx, ky = fit_isotonic(np.concatenate(xs), np.concatenate(ys))
+        queries = [q for p, booster in held
+                   for q in _queries(p, *_scores(p, replace(cal, booster=booster, booster_knots_x=tuple(kx),
+                                                            booster_knots_y=tuple(ky))))]
+        cal = replace(cal, booster=fit_booster(prepared, cal), booster_knots_x=tuple(kx), booster_knots_y=tuple(ky),
+                      method=method + "; boosted second stage, out-of-fold curve")
+    else:
+        queries = [q for p in prepared for q in _queries(p, *_scores(p, cal))]
+    return replace(cal, **_thresholds(queries))
+
+
+def _thresholds(queries: Sequence[Query]) -> dict[str, float]:
+    """no_match: best match/no-match split; auto_accept: lowest score >= 0.9 whose accepted top-1s are >= 99% right."""
     if not queries:
         return {"auto_accept": 0.9, "no_match": 0.3}
-    best = cal.apply(np.array([q[0] for q in queries]))
-    right = np.array([q[1] for q in queries])
-    is_match = np.array([q[2] for q in queries])
-    auto = 0.99
-    # Auto-accept must also read right to a person: never below a calibrated 0.9.
-    for t in sorted({v for v in best.tolist() if v >= 0.9}):  # exact step values: rounding up would skip a step
-        # Every proposal above t counts, custom/skip rows proposed as matches included (they are wrong).
-        sel = best >= t
-        if sel.sum() >= 10 and (right & is_match)[sel].mean() >= 0.99:
-            auto = float(t)
-            break
+    best = np.array([q[0] for q in queries])
+    top = np.array([q[1] for q in queries])
+    right = np.array([q[2] for q in queries])
+    is_match = np.array([q[3] for q in queries])
     no_match, best_acc = 0.3, -1.0
     for t in np.linspace(0.02, 0.8, 40):
         # Right decision: a match query above t whose top-1 is right, or a no-match query below t.
         acc = float(np.mean(np.where(is_match, (best >= t) & right, best < t)))
         if acc > best_acc:
             no_match, best_acc = float(t), acc
-    return {"auto_accept": max(auto, no_match), "no_match": round(no_match, 4)}
+    no_match = round(no_match, 4)
+    proposed = best >= no_match
+    auto = 0.99
+    # Auto-accept must also read right to a person: never below a calibrated 0.9.
+    for t in sorted({v for v in top[proposed].tolist() if v >= 0.9}):  # exact step values
+        # Every proposal above t counts, custom/skip rows proposed as matches included (they are wrong).
+        sel = proposed & (top >= t)
+        if sel.sum() >= 10 and (right & is_match)[sel].mean() >= 0.99:
+            auto = float(t)
+            break
+    return {"auto_accept": max(auto, no_match), "no_match": no_match}
 
 
 def calibration_settings() -> ProposerSettings:
@@ -226,28 +316,58 @@ def calibration_settings() -> ProposerSettings:
     return cold(ProposerSettings(calibration=Calibration()))
 
 
+def _top5(p: Prepared, score: NDArray[np.float64], raw: NDArray[np.float64]) -> tuple[list[float], list[float]]:
+    """(score, correct) of the top 5 candidates of every gold query in the product's order."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for i in np.flatnonzero(p.has_match | p.no_match):
+        order = np.lexsort((-raw[i], -np.round(score[i], 9)))[:5]
+        xs.extend(score[i, order].tolist())
+        ys.extend(p.labels[i, order].tolist())
+    return xs, ys
+
+
+def _accept(queries: Sequence[Query], cal: Calibration) -> tuple[int, int, int]:
+    """(accepted, accepted and right, match queries) at cal's thresholds."""
+    acc = [q for q in queries if q[0] >= cal.no_match and q[1] >= cal.auto_accept]
+    return len(acc), sum(1 for q in acc if q[2] and q[3]), sum(1 for q in queries if q[3])
+
+
 def main(argv: Sequence[str]) -> int:
-    """Fit on variants, write calibration.json, print the leave-one-case-out reliability table."""
+    """Fit on variants, write calibration.json; with --loco print leave-one-case-out seed numbers."""
     from evals.metrics import expected_calibration_error, reliability
 
-    cases = [load_case(p) for p in find_cases([Path(a) for a in argv] or [Path("evals/cases")])]
+    loco = "--loco" in argv
+    paths = [Path(a) for a in argv if not a.startswith("--")] or [Path("evals/cases")]
+    cases = [load_case(p) for p in find_cases(paths)]
     settings = calibration_settings()
-    seeds = {c.name: prepare(c, settings) for c in cases}
     variants = {c.name: [prepare(v, settings) for v in variants_of(c)] for c in cases}
     everything = [p for c in cases for p in variants[c.name]]
     cal = fit(everything, "logistic + isotonic, fitted on the variants of every case")
     cal.save()
     print(f"calibration.json: auto_accept={cal.auto_accept} no_match={cal.no_match}")
     print("weights: " + ", ".join(f"{k}={v:.2f}" for k, v in sorted(cal.weights.items())))
-    xs, ys = [], []
+    if not loco:
+        return 0
+    seeds = {c.name: prepare(c, settings) for c in cases}
+    xs: list[float] = []
+    ys: list[float] = []
+    total = [0, 0, 0]
     for c in cases:
         others = [p for o in cases if o.name != c.name for p in variants[o.name]]
-        loco = fit(others, "leave-one-case-out")
-        x, y, _ = _top_rows(seeds[c.name], loco)
-        xs.append(loco.apply(x))
-        ys.append(y)
-    x, y = np.concatenate(xs), np.concatenate(ys)
-    print(f"leave-one-case-out reliability on seed cases (ECE {expected_calibration_error(x, y):.3f}):")
+        held_out = fit(others, "leave-one-case-out")
+        score, raw = _scores(seeds[c.name], held_out)
+        x, y = _top5(seeds[c.name], score, raw)
+        xs.extend(x)
+        ys.extend(y)
+        n_acc, n_right, n_match = _accept(_queries(seeds[c.name], score, raw), held_out)
+        total = [total[0] + n_acc, total[1] + n_right, total[2] + n_match]
+        print(f"  {c.name}: auto_accept {held_out.auto_accept:.3f}, precision {n_right / max(n_acc, 1):.3f} "
+              f"at coverage {n_right / max(n_match, 1):.0%} ({n_acc} accepted)")
+    print(f"leave-one-case-out auto-accept on seed cases: precision {total[1] / max(total[0], 1):.3f} at coverage "
+          f"{total[0] / max(total[2], 1):.0%} of {total[2]} match queries (wrongly accepted custom/skip rows counted)")
+    x, y = np.array(xs), np.array(ys)
+    print(f"leave-one-case-out reliability on seed cases, top-5 (ECE {expected_calibration_error(x, y):.3f}):")
     for lo, hi, acc, n in reliability(x, y):
         print(f"  {lo:.1f}-{hi:.1f}: right {acc:.2f} of {n}")
     return 0

@@ -1,6 +1,8 @@
 """Calibration: raw combined scores -> probabilities that a candidate is right (isotonic, numpy only).
 
-The fitted curve lives in mapper/knowledge/calibration.json, written by `python -m evals.calibrate`.
+Two stages: the logistic `weights` rank every cell and `knots_*` calibrate them; when a `booster` is stored,
+it re-scores each row's top candidates (mapper/propose/confidence.py) and `booster_knots_*` calibrate that.
+The fitted calibration lives in mapper/knowledge/calibration.json, written by `python -m evals.calibrate`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from mapper.propose.confidence import Booster, refine
 from mapper.propose.knowledge import KNOWLEDGE_DIR
 
 CALIBRATION_PATH = KNOWLEDGE_DIR / "calibration.json"
@@ -64,18 +67,36 @@ class Calibration:
     no_match: float = 0.3
     """Below this best score the proposal is 'create a custom field' instead of a weak match."""
     method: str = "default"
+    booster: Booster | None = None
+    """Second stage over each row's top candidates (None: the first-stage curve scores every cell)."""
+    booster_knots_x: tuple[float, ...] = ()
+    booster_knots_y: tuple[float, ...] = ()
 
     def apply(self, raw: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Probabilities for raw scores (identity when no curve was fitted)."""
+        """First-stage probabilities for raw scores (identity when no curve was fitted)."""
         if not self.knots_x:
             return np.clip(raw, 0.0, 1.0)
         out: NDArray[np.float64] = np.interp(raw, np.array(self.knots_x), np.array(self.knots_y))
         return out
 
+    def scores(self, raw: NDArray[np.float64], feats: dict[str, NDArray[np.float64]],
+               groups: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Calibrated scores of a [source x target] table: first stage, then the booster when there is one.
+
+        groups: the source entity index of every row."""
+        base = self.apply(raw)
+        if self.booster is None or not self.booster_knots_x or raw.size == 0:
+            return base
+        return refine(raw, base, feats, groups, self.booster, (self.booster_knots_x, self.booster_knots_y))
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        return {"method": self.method, "weights": self.weights, "knots_x": list(self.knots_x),
-                "knots_y": list(self.knots_y), "auto_accept": self.auto_accept, "no_match": self.no_match}
+        out: dict[str, Any] = {"method": self.method, "weights": self.weights, "knots_x": list(self.knots_x),
+                               "knots_y": list(self.knots_y), "auto_accept": self.auto_accept, "no_match": self.no_match}
+        if self.booster is not None:
+            out.update(booster_knots_x=list(self.booster_knots_x), booster_knots_y=list(self.booster_knots_y),
+                       booster=self.booster.to_dict())
+        return out
 
     def save(self, path: Path = CALIBRATION_PATH) -> None:
         """Write the calibration file."""
@@ -87,6 +108,7 @@ def load_calibration(path: Path = CALIBRATION_PATH) -> Calibration:
     """The stored calibration, or defaults when the file is missing or unreadable."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        booster = Booster.from_dict(data["booster"]) if data.get("booster") else None
         return Calibration(
             weights={**DEFAULT_WEIGHTS, **{str(k): float(v) for k, v in data.get("weights", {}).items()}},
             knots_x=tuple(float(v) for v in data.get("knots_x", ())),
@@ -94,6 +116,9 @@ def load_calibration(path: Path = CALIBRATION_PATH) -> Calibration:
             auto_accept=float(data.get("auto_accept", 0.9)),
             no_match=float(data.get("no_match", 0.3)),
             method=str(data.get("method", "stored")),
+            booster=booster,
+            booster_knots_x=tuple(float(v) for v in data.get("booster_knots_x", ())),
+            booster_knots_y=tuple(float(v) for v in data.get("booster_knots_y", ())),
         )
-    except (OSError, ValueError, TypeError, AttributeError):
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
         return Calibration()

@@ -48,6 +48,12 @@ def combine(feats: dict[str, NDArray[np.float64]], cal: Calibration, disabled: f
     return out
 
 
+def source_groups(source: Schema, src: Sequence[tuple[Entity, Field]]) -> NDArray[np.int64]:
+    """The source entity index of every source row."""
+    index = {e.name: n for n, e in enumerate(source.entities)}
+    return np.array([index[e.name] for e, _ in src], dtype=np.int64)
+
+
 @dataclass
 class ScoreTable:
     """Everything the proposer knows about one (source, destination) pair, computed once."""
@@ -111,7 +117,8 @@ class ScoreTable:
         if not feats or not src or not tgt:
             feats.setdefault("name", np.zeros((len(src), len(tgt))))
         raw = combine(feats, cal, settings.disabled) if src and tgt else np.zeros((len(src), len(tgt)))
-        score = cal.apply(raw)
+        groups = source_groups(source, src)
+        score = cal.scores(raw, {k: v for k, v in feats.items() if k not in settings.disabled}, groups)
         return cls(source, destination, destination_kind, settings, placements, src, tgt, feats, raw, score, cal)
 
     def order(self, i: int, columns: NDArray[np.int64] | None = None) -> list[int]:
