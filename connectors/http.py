@@ -94,6 +94,16 @@ def retry_after_seconds(response: httpx.Response, now: float | None = None) -> f
     return None
 
 
+def real_sleep(seconds: float) -> None:
+    """The sleeper a RetryPolicy gets when none is passed (looked up when the policy is made, so tests
+    driving a whole run in-process can swap in a short one with monkeypatch)."""
+    time.sleep(seconds)
+
+
+def _default_sleeper() -> Callable[[float], None]:
+    return real_sleep
+
+
 @dataclass
 class RetryPolicy:
     """Exponential backoff with full jitter, capped, honouring the server's wait hints.
@@ -105,7 +115,7 @@ class RetryPolicy:
     base: float = 0.5
     cap: float = 60.0
     seed: int = 0
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = field(default_factory=_default_sleeper)
     rng: random.Random = field(init=False)
 
     def __post_init__(self) -> None:

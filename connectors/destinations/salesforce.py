@@ -552,7 +552,7 @@ def from_settings(options: Mapping[str, Any], root: Path) -> SalesforceDestinati
     # pace from Sforce-Limit-Info (§2.7): the allocation is a rolling 24 h (`usage_window_seconds`, scaled down
     # against a bench emulator); a wait longer than `max_pace_wait` is not waited: the 403 stops the run instead
     pacer = Pacer(None, float(options.get("usage_window_seconds") or 86_400.0),
-                  max_wait=float(options.get("max_pace_wait") or 300.0))
+                  max_wait=float(options.get("max_pace_wait") or 300.0)) if options.get("pace", True) else None
     return SalesforceDestination(client, url=url, edition=edition, renew=renew, pacer=pacer,
                                  audit_fields=bool(options.get("set_audit_fields", False)),
                                  hard_delete=bool(options.get("hard_delete", False)))
