@@ -251,7 +251,8 @@ class OdooStore:
                      **{k: v[k] for k in carried if v.get(k) not in (None, False, "") and k in partner_model.fields}}
                     for v in wanted]
         ids = iter(self.create(env, partner_model, partners))
-        return [{**v, "partner_id": next(ids)} if any(v is w for w in wanted) else v for v in vals_list]
+        marked = {id(w) for w in wanted}
+        return [{**v, "partner_id": next(ids)} if id(v) in marked else v for v in vals_list]
 
     def _apply_x2many(self, env: Env, model: ModelDef, ids: list[int], commands: dict[str, Any]) -> None:
         for name, value in commands.items():

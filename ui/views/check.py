@@ -166,7 +166,8 @@ else:
     if summary is not None and not summary["users_available"]:
         st.caption(f"The destination did not list any user, so every provider is \"{UNASSIGNED}\" for now.")
     if unassigned:
-        st.caption("These providers have no destination user with the same email, so their records load without an "
-                   f'owner ("{UNASSIGNED}"). Create the users in the destination, then run the checks again.')
+        st.caption("These providers have no destination user with the same email, so their records go to "
+                   f'"{UNASSIGNED}": the connecting user where the destination names one (Odoo), else no owner. '
+                   "Create the users in the destination, then run the checks again (reports/owner_report.csv).")
         st.dataframe(pd.DataFrame({"Source entity": [r["source_entity"] for r in unassigned],
                                    "Provider id": [r["source_id"] for r in unassigned]}), hide_index=True)
