@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from connectors.base import DestRecord, Source, external_id
@@ -68,9 +69,27 @@ class Staged:
 
 
 def content_hash(values: Mapping[str, Any]) -> str:
-    """A stable hash of transformed values (references as source ids, so it never depends on the destination)."""
-    text = repr(sorted(values.items()))
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    """A stable hash of transformed values (references as source ids, so it never depends on the destination).
+
+    The text hashed is repr() of the sorted items; a date's repr (slow, and dates repeat) is remembered.
+    """
+    parts = []
+    for item in sorted(values.items()):
+        value = item[1]
+        if type(value) is date:
+            text = _DATE_REPRS.get(value)
+            if text is None:
+                text = repr(value)
+                if len(_DATE_REPRS) < 65_536:
+                    _DATE_REPRS[value] = text
+            parts.append(f"({item[0]!r}, {text})")
+        else:
+            parts.append(repr(item))
+    return _blake2b(("[" + ", ".join(parts) + "]").encode("utf-8"), digest_size=16).hexdigest()
+
+
+_DATE_REPRS: dict[date, str] = {}
+_blake2b = hashlib.blake2b
 
 
 def key_fields(em: EntityMap, source_schema: Schema | None) -> tuple[str, ...]:
@@ -248,13 +267,14 @@ class Stager:
     def _one(self, em: EntityMap, record: Mapping[str, Any], sid: str, ext: str, fields: list[Planned],
              lookups: Mapping[str, Mapping[str, str]], final: bool, stamps: list[tuple[str, str, Chain]],
              check: Callable[[Mapping[str, Any]], list[Found]]) -> Staged:
-        values: dict[str, Any] = dict(em.constants)
+        consts = em.constants
+        values: dict[str, Any] = dict(consts)
         for name, column, stamp in stamps:  # aware, so a destination that wants a zone gets one
             try:
                 values[name] = stamp(record.get(column), record)[0]
             except TransformError:
                 values[name] = None
-        hashed: dict[str, Any] = dict(em.constants)
+        hashed: dict[str, Any] = dict(consts)
         problems: list[Problem] = []
         warnings: list[Problem] = []
         refs: list[tuple[str, str]] = []

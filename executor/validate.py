@@ -99,6 +99,7 @@ def check_map(stager: Stager, em: EntityMap, records: Iterable[Mapping[str, Any]
                           or dest is not None and dest.has(t) and dest.field(t).type == "email")
     missing_emails = 0
     findings = report.findings
+    em_id = em.id
     for s in stager.stage(em, records):
         state = s.state
         counts[state] += 1
@@ -110,8 +111,9 @@ def check_map(stager: Stager, em: EntityMap, records: Iterable[Mapping[str, Any]
             if email_fields and all(s.values.get(n) in (None, "") for n in email_fields):
                 missing_emails += 1
             loads[s.source_id] = s.source_id
-            if s.references:
-                self_refs.extend((s, ref) for m, ref in s.references if m == em.id)
+            for m, ref in s.references:
+                if m == em_id:
+                    self_refs.append((s, ref))
     counts["records"] = counts["ready"] + counts["skipped"] + counts["rejected"]
     for s, ref in self_refs:
         if ref not in loads:

@@ -10,6 +10,9 @@ from typing import Any
 from mapper.transforms._core import TransformContext, TransformError, is_empty, target_label, transform
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -20,7 +23,7 @@ def _text(value: Any) -> str | None:
 def trim(value: Any, ctx: TransformContext, /) -> Any:
     """Strip surrounding whitespace and collapse inner runs (space-padded Dentrix columns)."""
     text = _text(value)
-    return None if text is None else re.sub(r"\s+", " ", text).strip()
+    return None if text is None else _SPACES.sub(" ", text).strip()
 
 
 @transform()
@@ -59,7 +62,7 @@ def _title_word(match: re.Match[str]) -> str:
 
 
 def _split(text: str) -> tuple[str | None, str | None]:
-    text = re.sub(r"\s+", " ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
     if not text:
         return None, None
     if "," in text:  # "Last, First Middle"
