@@ -341,3 +341,49 @@ def test_every_transform_passes_none_through_or_rejects_with_a_code() -> None:
             fn(None, TransformContext(), **required.get(name, {}))
         except TransformError as exc:
             assert exc.code
+
+
+def test_chain_remembers_per_distinct_input_and_keeps_lookalikes_apart() -> None:
+    steps = [TransformStep(name="money")]
+    chain = transforms.Chain(steps)
+    for value in (Decimal("1.0"), Decimal("1"), 1, 1.0, "1", "1.0", Decimal("1.0"), 1, "1"):
+        expected = run_chain(steps, value, TransformContext())
+        got, warned = chain(value)
+        assert (type(got), str(got), warned) == (type(expected), str(expected), ())
+    with pytest.raises(TransformError):
+        chain(True)
+    assert str(chain(Decimal("1"))[0]) == "1" and str(chain(Decimal("1.0"))[0]) == "1.0"
+
+
+def test_chain_replays_rejections_and_warnings_from_memory() -> None:
+    chain = transforms.Chain([TransformStep(name="phone_e164")])
+    for _ in range(3):
+        with pytest.raises(TransformError) as info:
+            chain("12")
+        assert info.value.code == "invalid_phone"
+    cut = transforms.Chain([TransformStep(name="truncate", args={"length": 3})])
+    for _ in range(3):
+        value, warned = cut("abcdef")
+        assert value == "abc" and [w.code for w in warned] == ["truncated"]
+
+
+def test_chain_does_not_share_mutable_results() -> None:
+    chain = transforms.Chain([TransformStep(name="enum_safe")])
+    first, _ = chain(["a b", "c"])
+    first.append("x")
+    assert chain(["a b", "c"])[0] == ["A_B", "C"]
+
+
+def test_chain_stops_remembering_mostly_distinct_values() -> None:
+    chain = transforms.Chain([TransformStep(name="trim")])
+    for i in range(3000):
+        assert chain(f" note {i} ") == (f"note {i}", ())
+    assert chain._memo is None
+
+
+def test_chain_reports_a_bad_step_per_record() -> None:
+    chain = transforms.Chain([TransformStep(name="nope")])
+    for _ in range(2):
+        with pytest.raises(TransformError) as info:
+            chain("v")
+        assert info.value.code == "bad_transform"

@@ -1,0 +1,52 @@
+"""Staging's compiled forms give exactly what the plain ones give: constraint checks and content hashes."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from executor.constraints import check_values, checker
+from executor.staging import content_hash
+from mapper.schema import Field
+
+FIELDS = [
+    Field("n", type="int"), Field("m", type="money", required=True), Field("b", type="bool"),
+    Field("d", type="date"), Field("t", type="datetime", required=True), Field("e", type="email"),
+    Field("p", type="phone"), Field("k", type="enum", enum_values=("A", "B")), Field("s", max_length=3),
+    Field("r", required=True), Field("free"),
+]
+VALUES: list[Any] = [None, "", " ", "abc", "abcd", "A", "C", "x@y.com", "x@y", "+1 555 123 4567", "12",
+                     "2024-01-02", "01/02/2024", "12.5", "1e3", "nan?", 0, 1, -1, True, False, 1.5, Decimal("2.50"),
+                     date(2024, 1, 2), datetime(2024, 1, 2, 3, 4, tzinfo=timezone.utc), ["a"], ("a", "b")]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_compiled_checks_equal_the_plain_ones(value: Any) -> None:
+    check = checker(FIELDS)
+    for _ in range(2):  # the second time from memory
+        for name in [f.name for f in FIELDS]:
+            record = {name: value}
+            assert check(record) == check_values(record, FIELDS), name
+
+
+def test_compiled_checks_of_a_whole_record() -> None:
+    check = checker(FIELDS)
+    record = {f.name: v for f, v in zip(FIELDS, VALUES[3:])}
+    assert check(record) == check_values(record, FIELDS)
+    assert check({}) == check_values({}, FIELDS)
+
+
+@pytest.mark.parametrize("values", [
+    {},
+    {"name": "Ledger entry", "date_deadline": date(2024, 9, 28), "expected_revenue": Decimal("55.0"), "partner_id": "ref:2"},
+    {"b": date(1999, 12, 31), "a": date(1999, 12, 31), "c": None, "d": datetime(2024, 1, 2, tzinfo=timezone.utc)},
+    {"x": ("First", None), "y": [1, "2"], "z": True, "w": 1.25},
+])
+def test_content_hash_is_the_hash_of_the_sorted_items_repr(values: dict[str, Any]) -> None:
+    for _ in range(2):
+        expected = hashlib.blake2b(repr(sorted(values.items())).encode("utf-8"), digest_size=16).hexdigest()
+        assert content_hash(values) == expected
