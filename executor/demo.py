@@ -99,7 +99,10 @@ def _seed_staff_logins(ws: Workspace, dest: str, source: Any) -> int:
     if response.status_code == 404:  # this emulator cannot add users: every provider stays unassigned
         return 0
     response.raise_for_status()
-    return len(response.json())
+    made = response.json()  # login -> user id; any other answer: the emulator has no such route
+    if not isinstance(made, dict) or not all(u["email"].lower() in made for u in users):
+        return 0
+    return len(users)
 
 
 def _one_writer_per_field(spec: Any) -> None:

@@ -443,7 +443,12 @@ class DataverseApp:
                 em.clock_offset += float(json.loads(body or b"{}").get("advance", 0))
             elif path == "/healthz":
                 return json_reply(200, {"status": "ok"})
-        except (ValueError, TypeError) as exc:
+            elif path == "/_emulator/users" and method == "POST":  # users who already exist (the demo's staff)
+                return json_reply(200, {str(u["email"]).lower(): em.records.create("systemuser", {
+                    "firstname": str(u.get("name") or "").partition(" ")[0], "lastname": str(u.get("name") or "")
+                    .partition(" ")[2] or str(u["email"]), "internalemailaddress": str(u["email"]).lower()})
+                    for u in json.loads(body or b"{}").get("users", [])})
+        except (ValueError, TypeError, KeyError) as exc:
             return error_reply(400, "", str(exc))
         return json_reply(200, em.state())
 
