@@ -14,7 +14,7 @@ import base64
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -31,70 +31,31 @@ from connectors.destinations.dynamics import (
 )
 from connectors.destinations._dynamics_wire import Call, batch_body, parse_batch
 from connectors.emulators import dynamics as emulator
-from connectors.emulators.serve import RunningServer, free_port, start_in_thread
+from connectors.emulators.serve import free_port
 from connectors.http import RetryPolicy
 from mapper.errors import ConfigError, DestinationError
 from mapper.schema import SchemaChange
+from tests.contract._server import Sleeps, TokenServer, drop_after_commit, server_fixture, upsert_remembered, with_external_ids
 
 TAG = f"ct{uuid.uuid4().hex[:8]}"
 EXTERNAL_ID = SchemaChange(kind="field", entity="contact", name=EXTERNAL_ID_FIELD, type="string", max_length=255,
                            unique=True, external_id=True, label="bridgework external id")
 
 
-@dataclass
-class Server:
+class Server(TokenServer):
     """Where the suite points: org URL, token, and the emulator's admin hooks when it is one."""
-
-    url: str
-    token: str
-    running: RunningServer | None = None
-    created: dict[str, list[str]] = field(default_factory=lambda: {"contact": [], "account": [], "annotation": []})
-
-    @property
-    def emulated(self) -> bool:
-        return self.running is not None
 
     def raw(self, token: str | None = None) -> httpx.Client:
         return make_dynamics_client(self.url, token or self.token)
 
-    def switch(self, **values: Any) -> dict[str, Any]:
-        response = httpx.post(f"{self.url}/_emulator/faults", json=values)
-        response.raise_for_status()
-        return dict(response.json())
 
-    def state(self) -> dict[str, Any]:
-        return dict(httpx.get(f"{self.url}/_emulator/state").json())
-
-
-class Sleeps:
-    """The injected sleeper: records each pause and moves the emulator's clock instead of waiting."""
-
-    def __init__(self, server: Server) -> None:
-        self.server = server
-        self.calls: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-        if self.server.emulated:
-            httpx.post(f"{self.server.url}/_emulator/clock", json={"advance": seconds}).raise_for_status()
-
-
-@pytest.fixture(scope="module", params=["emulator", "real"])
-def server(request: pytest.FixtureRequest) -> Iterator[Server]:
-    if request.param == "emulator":
-        running = start_in_thread(emulator.create_app(None))
-        yield Server(running.url, emulator.LOCAL_CREDENTIALS[TOKEN_ENV], running)
-        running.stop()
-        return
-    url, token = os.environ.get("BRIDGEWORK_DYNAMICS_URL"), os.environ.get(TOKEN_ENV)
-    if not (url and token):
-        pytest.skip("set BRIDGEWORK_DYNAMICS_URL and BRIDGEWORK_DYNAMICS_TOKEN to run against a real org")
-    yield Server(url.rstrip("/"), token)
+server = server_fixture(Server, lambda: emulator.create_app(None), emulator.LOCAL_CREDENTIALS,
+                        ("BRIDGEWORK_DYNAMICS_URL", TOKEN_ENV), "org")
 
 
 @pytest.fixture(scope="module")
 def sleeps(server: Server) -> Sleeps:
-    return Sleeps(server)
+    return Sleeps(server, wait_on_real=False)  # as before: a real org's Retry-After is not waited out here
 
 
 def _snapshot(server: Server) -> dict[str, dict[str, str]]:
@@ -117,16 +78,7 @@ def dest(server: Server, sleeps: Sleeps, before: dict[str, dict[str, str]]) -> I
     """The connector under test; `before` is taken first so the snapshot precedes every write."""
     destination = DynamicsDestination(server.raw(), url=server.url, policy=RetryPolicy(sleep=sleeps, cap=300.0),
                                       solution=None if server.emulated else os.environ.get("BRIDGEWORK_DYNAMICS_SOLUTION"))
-    schema = destination.describe()
-    changes = [replace(EXTERNAL_ID, entity=entity) for entity in ("contact", "account")]
-    made = [c for c in changes if not schema.entity(c.entity).has(c.name)]
-    for change in changes:
-        destination.apply_change(change)
-    yield destination
-    if not server.emulated:
-        for change in made:
-            destination.revert_change(change)
-    destination.close()
+    yield from with_external_ids(destination, [replace(EXTERNAL_ID, entity=e) for e in ("contact", "account")], server)
 
 
 def contact(n: int | str, **values: Any) -> DestRecord:
@@ -134,9 +86,7 @@ def contact(n: int | str, **values: Any) -> DestRecord:
 
 
 def upsert(dest: DynamicsDestination, server: Server, records: list[DestRecord], entity: str = "contact") -> list[Any]:
-    outcomes = dest.upsert(entity, records)
-    server.created[entity] += [o.destination_id for o in outcomes if o.destination_id]
-    return outcomes
+    return upsert_remembered(dest, server, records, entity)
 
 
 def test_describe_reports_tables_columns_and_required_levels(dest: DynamicsDestination) -> None:
@@ -438,16 +388,8 @@ def test_a_table_without_the_key_says_how_to_make_it(dest: DynamicsDestination) 
 
 
 def test_dropped_connection_after_commit_does_not_duplicate(dest: DynamicsDestination, server: Server) -> None:
-    if not server.emulated:
-        pytest.skip("connection drops are injected only in the emulator")
-    writes = server.state()["counters"]["writes"]
-    server.switch(drop_every=writes + 1)  # the next write ($batch) commits, then the connection drops
-    try:
-        outcomes = upsert(dest, server, [contact(f"drop{i}") for i in range(3)])
-    finally:
-        server.switch(drop_every=0)
+    outcomes = drop_after_commit(server, lambda: upsert(dest, server, [contact(f"drop{i}") for i in range(3)]))
     assert [o.action for o in outcomes] == ["create"] * 3
-    assert server.state()["counters"]["dropped"] == 1
     assert dest.count("contact", f"bw:{TAG}:patient:drop") == 3
 
 

@@ -8,7 +8,6 @@ emulator only. `x_bw_external_id` is created where missing and removed again onl
 
 from __future__ import annotations
 
-import os
 import uuid
 import xmlrpc.client
 from collections.abc import Iterator
@@ -23,10 +22,11 @@ from connectors.base import MODIFIED_AT, DestRecord
 from connectors.destinations._odoo_rpc import OdooRPC
 from connectors.destinations.odoo import EXTERNAL_ID_FIELD, OdooDestination, from_settings
 from connectors.emulators import odoo as emulator
-from connectors.emulators.serve import RunningServer, start_in_thread
+from connectors.emulators.serve import RunningServer
 from connectors.http import RetryPolicy, make_client
 from mapper.errors import ConfigError
 from mapper.schema import SchemaChange
+from tests.contract._server import EmulatorHooks, server_fixture
 
 TAG = f"ct{uuid.uuid4().hex[:8]}"
 PREFIX = f"bw:{TAG}:"
@@ -34,7 +34,7 @@ MODELS = ("res.partner", "crm.lead", "mail.message", "mail.activity")
 
 
 @dataclass
-class Server:
+class Server(EmulatorHooks):
     """Where the suite points, and what it created there."""
 
     url: str
@@ -44,23 +44,11 @@ class Server:
     running: RunningServer | None = None
     made_fields: list[SchemaChange] = field(default_factory=list)
 
-    @property
-    def emulated(self) -> bool:
-        return self.running is not None
-
     def destination(self, *, password: str | None = None, protocol: str = "jsonrpc", sleeps: list[float] | None = None) -> OdooDestination:
         policy = RetryPolicy(sleep=(sleeps.append if sleeps is not None else lambda s: None))
         rpc = OdooRPC(make_client(self.url), self.url, self.db, self.user, password or self.password,
                       protocol=protocol, policy=policy)  # type: ignore[arg-type]
         return OdooDestination(rpc)
-
-    def switch(self, **values: Any) -> dict[str, Any]:
-        response = httpx.post(f"{self.url}/_emulator/faults", json=values)
-        response.raise_for_status()
-        return dict(response.json())
-
-    def state(self) -> dict[str, Any]:
-        return dict(httpx.get(f"{self.url}/_emulator/state").json())
 
     def jsonrpc(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
         uid = self.destination().rpc.uid()
@@ -69,20 +57,9 @@ class Server:
         return dict(httpx.post(f"{self.url}/jsonrpc", json=payload, timeout=30).json())
 
 
-@pytest.fixture(scope="module", params=["emulator", "real"])
-def server(request: pytest.FixtureRequest) -> Iterator[Server]:
-    if request.param == "emulator":
-        running = start_in_thread(emulator.create_app(None))
-        creds = emulator.LOCAL_CREDENTIALS
-        yield Server(running.url, creds["BRIDGEWORK_ODOO_DB"], creds["BRIDGEWORK_ODOO_USER"], creds["BRIDGEWORK_ODOO_PASSWORD"], running)
-        running.stop()
-        return
-    names = ("BRIDGEWORK_ODOO_URL", "BRIDGEWORK_ODOO_DB", "BRIDGEWORK_ODOO_USER", "BRIDGEWORK_ODOO_PASSWORD")
-    values = [os.environ.get(n) for n in names]
-    if not all(values):
-        pytest.skip("set BRIDGEWORK_ODOO_URL, _DB, _USER and _PASSWORD to run against a real Odoo")
-    url, db, user, password = (str(v) for v in values)
-    yield Server(url.rstrip("/"), db, user, password)
+server = server_fixture(Server, lambda: emulator.create_app(None), emulator.LOCAL_CREDENTIALS,
+                        ("BRIDGEWORK_ODOO_URL", "BRIDGEWORK_ODOO_DB", "BRIDGEWORK_ODOO_USER", "BRIDGEWORK_ODOO_PASSWORD"),
+                        "Odoo")
 
 
 @pytest.fixture(scope="module")
@@ -267,13 +244,14 @@ def test_bad_credentials(server: Server) -> None:
     assert "\n" not in str(info.value)
 
 
-def test_from_settings_reads_the_environment(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_from_settings_reads_the_environment(server: Server, dest: OdooDestination, monkeypatch: pytest.MonkeyPatch) -> None:
+    dest.upsert("res.partner", recs("env", 3))  # its own records: under `-n 2` other tests may run on another worker
     for name, value in (("BRIDGEWORK_ODOO_DB", server.db), ("BRIDGEWORK_ODOO_USER", server.user),
                         ("BRIDGEWORK_ODOO_PASSWORD", server.password)):
         monkeypatch.setenv(name, value)
-    dest = from_settings({"url": server.url}, Path("."))
-    assert dest.count("res.partner", f"{PREFIX}cap:") == 200
-    dest.close()
+    made = from_settings({"url": server.url}, Path("."))
+    assert made.count("res.partner", f"{PREFIX}env:") == 3
+    made.close()
 
 
 def test_wire_errors(server: Server) -> None:

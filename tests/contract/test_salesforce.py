@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import pytest
 
 from connectors.base import MODIFIED_AT, DestRecord
@@ -28,11 +27,12 @@ from connectors.destinations import salesforce as connector
 from connectors.destinations._salesforce_shape import EXTERNAL_ID_FIELD
 from connectors.destinations.salesforce import SalesforceDestination
 from connectors.emulators import salesforce as emulator
-from connectors.emulators.serve import RunningServer, free_port, start_in_thread
+from connectors.emulators.serve import free_port
 from connectors.http import RetryPolicy, make_client
 from mapper.errors import ConfigError, DestinationError
 from executor.diff import compare
 from mapper.schema import FIELD_TYPES, SchemaChange
+from tests.contract._server import TokenServer, drop_after_commit, server_fixture, upsert_remembered
 
 TAG = f"ct{uuid.uuid4().hex[:8]}"
 PREFIX = f"bw:{TAG}:"
@@ -43,46 +43,18 @@ BEFORE = "SELECT Id, LastModifiedDate FROM {entity} ORDER BY Id LIMIT 2000"
 
 
 @dataclass
-class Server:
+class Server(TokenServer):
     """Where the suite points: URL, token, the emulator's admin hooks, and what the suite made."""
 
-    url: str
-    token: str
-    running: RunningServer | None = None
-    created: dict[str, list[str]] = field(default_factory=lambda: {e: [] for e in ENTITIES})
-    made: list[SchemaChange] = field(default_factory=list)
-
-    @property
-    def emulated(self) -> bool:
-        return self.running is not None
-
-    def raw(self, token: str | None = None) -> httpx.Client:
-        return make_client(self.url, headers={"Authorization": f"Bearer {token or self.token}"})
-
-    def switch(self, **values: Any) -> dict[str, Any]:
-        response = httpx.post(f"{self.url}/_emulator/faults", json=values)
-        response.raise_for_status()
-        return dict(response.json())
-
-    def state(self) -> dict[str, Any]:
-        return dict(httpx.get(f"{self.url}/_emulator/state").json())
+    made: list[SchemaChange] = field(default_factory=list)  # external-id fields, removed by the clean-up test
 
     def soql(self, text: str, *, all_rows: bool = False) -> dict[str, Any]:
         with self.raw() as client:
             return dict(client.get(f"{BASE}/{'queryAll' if all_rows else 'query'}", params={"q": text}).json())
 
 
-@pytest.fixture(scope="module", params=["emulator", "real"])
-def server(request: pytest.FixtureRequest) -> Iterator[Server]:
-    if request.param == "emulator":
-        running = start_in_thread(emulator.create_app(None))
-        yield Server(running.url, emulator.LOCAL_TOKEN, running)
-        running.stop()
-        return
-    url, token = os.environ.get("BRIDGEWORK_SALESFORCE_URL"), os.environ.get("BRIDGEWORK_SALESFORCE_TOKEN")
-    if not (url and token):
-        pytest.skip("set BRIDGEWORK_SALESFORCE_URL and BRIDGEWORK_SALESFORCE_TOKEN to run against a real org")
-    yield Server(url.rstrip("/"), token)
+server = server_fixture(Server, lambda: emulator.create_app(None), emulator.LOCAL_CREDENTIALS,
+                        ("BRIDGEWORK_SALESFORCE_URL", "BRIDGEWORK_SALESFORCE_TOKEN"), "org")
 
 
 @pytest.fixture(scope="module")
@@ -116,9 +88,7 @@ def contact(n: int | str, **values: Any) -> DestRecord:
 
 
 def upsert(dest: SalesforceDestination, server: Server, records: list[DestRecord], entity: str = "Contact") -> list[Any]:
-    outcomes = dest.upsert(entity, records)
-    server.created[entity] += [o.destination_id for o in outcomes if o.destination_id]
-    return outcomes
+    return upsert_remembered(dest, server, records, entity)
 
 
 def test_describe_reports_dental_objects_and_the_required_rule(dest: SalesforceDestination) -> None:
@@ -404,16 +374,8 @@ def test_injected_5xx_is_retried_without_duplicates(dest: SalesforceDestination,
 
 
 def test_dropped_connection_after_commit_does_not_duplicate(dest: SalesforceDestination, server: Server) -> None:
-    if not server.emulated:
-        pytest.skip("connection drops are injected only in the emulator")
-    writes = server.state()["counters"]["writes"]
-    server.switch(drop_every=writes + 1)  # the very next write commits, then the connection drops
-    try:
-        outcomes = upsert(dest, server, [contact(f"drop{i}") for i in range(3)])
-    finally:
-        server.switch(drop_every=0)
+    outcomes = drop_after_commit(server, lambda: upsert(dest, server, [contact(f"drop{i}") for i in range(3)]))
     assert [o.action for o in outcomes] == ["update"] * 3  # the replay found what the first try wrote
-    assert server.state()["counters"]["dropped"] == 1
     assert dest.count("Contact", f"{PREFIX}patient:drop") == 3
 
 

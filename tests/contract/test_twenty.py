@@ -6,79 +6,30 @@ records whose external ids and emails carry a unique test prefix, and deletes th
 
 from __future__ import annotations
 
-import os
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-import httpx
 import pytest
 
 from connectors.base import MODIFIED_AT, DestRecord
 from connectors.destinations._twenty_shape import EXTERNAL_ID_FIELD, record_id
 from connectors.destinations.twenty import TwentyDestination, TwentyRetryPolicy
 from connectors.emulators import twenty as emulator
-from connectors.emulators.serve import RunningServer, start_in_thread
-from connectors.http import Pacer, make_client
+from connectors.http import Pacer
 from mapper.errors import ConfigError
 from mapper.schema import SchemaChange
+from tests.contract._server import Sleeps, TokenServer, drop_after_commit, server_fixture, upsert_remembered, with_external_ids
 
 TAG = f"ct{uuid.uuid4().hex[:8]}"
 EXTERNAL_ID = SchemaChange(kind="field", entity="person", name=EXTERNAL_ID_FIELD, type="string", unique=True,
                            external_id=True, label="bridgework external id")
 
 
-@dataclass
-class Server:
-    """Where the suite points: URL, key, and the emulator's admin hooks when it is one."""
-
-    url: str
-    key: str
-    running: RunningServer | None = None
-    created: dict[str, list[str]] = field(default_factory=lambda: {"person": [], "company": [], "note": []})
-
-    @property
-    def emulated(self) -> bool:
-        return self.running is not None
-
-    def raw(self, key: str | None = None) -> httpx.Client:
-        return make_client(self.url, headers={"Authorization": f"Bearer {key or self.key}"})
-
-    def switch(self, **values: Any) -> None:
-        httpx.post(f"{self.url}/_emulator/faults", json=values).raise_for_status()
-
-    def state(self) -> dict[str, Any]:
-        return dict(httpx.get(f"{self.url}/_emulator/state").json())
-
-
-class Sleeps:
-    """The injected sleeper: records each pause; on the emulator it moves the throttle clock instead of waiting."""
-
-    def __init__(self, server: Server) -> None:
-        self.server = server
-        self.calls: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-        if self.server.emulated:
-            httpx.post(f"{self.server.url}/_emulator/clock", json={"advance": seconds}).raise_for_status()
-        else:
-            time.sleep(seconds)  # a real server's window only passes in real time
-
-
-@pytest.fixture(scope="module", params=["emulator", "real"])
-def server(request: pytest.FixtureRequest) -> Iterator[Server]:
-    if request.param == "emulator":
-        running = start_in_thread(emulator.create_app(None, throttle=False))
-        yield Server(running.url, emulator.LOCAL_CREDENTIALS["BRIDGEWORK_TWENTY_API_KEY"], running)
-        running.stop()
-        return
-    url, key = os.environ.get("BRIDGEWORK_TWENTY_URL"), os.environ.get("BRIDGEWORK_TWENTY_API_KEY")
-    if not (url and key):
-        pytest.skip("set BRIDGEWORK_TWENTY_URL and BRIDGEWORK_TWENTY_API_KEY to run against a real Twenty")
-    yield Server(url.rstrip("/"), key)
+Server = TokenServer  # the API key is the bearer token
+server = server_fixture(Server, lambda: emulator.create_app(None, throttle=False), emulator.LOCAL_CREDENTIALS,
+                        ("BRIDGEWORK_TWENTY_URL", "BRIDGEWORK_TWENTY_API_KEY"), "Twenty")
 
 
 @pytest.fixture(scope="module")
@@ -102,16 +53,7 @@ def dest(server: Server, sleeps: Sleeps, before: dict[str, dict[str, str]]) -> I
     """The connector under test; `before` is taken first so the snapshot precedes every write."""
     pacer = None if server.emulated else Pacer(100, 60.0)
     destination = TwentyDestination(server.raw(), url=server.url, policy=TwentyRetryPolicy(sleep=sleeps), pacer=pacer)
-    schema = destination.describe()
-    changes = [replace(EXTERNAL_ID, entity=entity) for entity in ("person", "company")]
-    made = [c for c in changes if not schema.entity(c.entity).has(c.name)]
-    for change in changes:
-        destination.apply_change(change)
-    yield destination
-    if not server.emulated:
-        for change in made:
-            destination.revert_change(change)
-    destination.close()
+    yield from with_external_ids(destination, [replace(EXTERNAL_ID, entity=e) for e in ("person", "company")], server)
 
 
 def person(n: int | str, **values: Any) -> DestRecord:
@@ -121,9 +63,7 @@ def person(n: int | str, **values: Any) -> DestRecord:
 
 
 def upsert(dest: TwentyDestination, server: Server, records: list[DestRecord], entity: str = "person") -> list[Any]:
-    outcomes = dest.upsert(entity, records)
-    server.created[entity] += [o.destination_id for o in outcomes if o.destination_id]
-    return outcomes
+    return upsert_remembered(dest, server, records, entity)
 
 
 def test_describe_reports_standard_objects_with_flat_names(dest: TwentyDestination, before: Any) -> None:
@@ -297,16 +237,8 @@ def test_throttling_is_retried_after_the_window(dest: TwentyDestination, server:
 
 
 def test_dropped_connection_after_commit_does_not_duplicate(dest: TwentyDestination, server: Server) -> None:
-    if not server.emulated:
-        pytest.skip("connection drops are injected only in the emulator")
-    writes = server.state()["counters"]["writes"]
-    server.switch(drop_every=writes + 1)  # the very next write commits, then the connection drops
-    try:
-        outcomes = upsert(dest, server, [person(f"drop{i}") for i in range(3)])
-    finally:
-        server.switch(drop_every=0)
+    outcomes = drop_after_commit(server, lambda: upsert(dest, server, [person(f"drop{i}") for i in range(3)]))
     assert [o.action for o in outcomes] == ["create"] * 3
-    assert server.state()["counters"]["dropped"] == 1
     assert dest.count("person", f"bw:{TAG}:patient:drop") == 3
 
 
