@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -12,6 +13,9 @@ from executor.workspace import Workspace
 from mapper.profile import profile_records
 from mapper.schema import Entity, Field, Schema
 from mapper.spec import Candidate, EntityMap, FieldMap, MappingSpec
+
+if TYPE_CHECKING:
+    from executor.session import Session
 
 APP = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
 
@@ -143,34 +147,39 @@ def demo_proposed(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     return ws
 
 
+@contextmanager
+def _session_on_a_copy(src: Workspace, tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Session]:
+    """A session on a private copy of a prepared demo workspace (`session.ws` is the copy)."""
+    from executor.session import Session
+
+    with Session.open(copy_workspace(src, tmp_path_factory.mktemp("demo") / name)) as s:
+        yield s
+
+
 @pytest.fixture(scope="session")
 def demo_planned(demo_proposed: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     """Ready to load: the schema plan applied, data checked, duplicates and providers decided, refused maps left out."""
     from executor.dedupe import decide
     from executor.owners import resolve_owners
     from executor.schema_apply import apply_plan, plan_changes
-    from executor.session import Session
     from executor.validate import validate
 
-    ws = copy_workspace(demo_proposed, tmp_path_factory.mktemp("demo") / "planned")
-    with Session.open(ws) as s:
+    with _session_on_a_copy(demo_proposed, tmp_path_factory, "planned") as s:
         view = plan_changes(s.spec, s.destination.describe(), "odoo", s.ledger, s.destination.capabilities)
         apply_plan(view, s.destination, s.ledger)
-        s.destination.describe().save(ws.destination_schema_path)
+        s.destination.describe().save(s.ws.destination_schema_path)
         validate(s)
         decide(s.ledger, None, "split")
         resolve_owners(s)
-    _drop_refused_maps(ws)
-    return ws
+    _drop_refused_maps(s.ws)
+    return s.ws
 
 
 @pytest.fixture(scope="session")
 def demo_loaded(demo_planned: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     """demo_planned after a full load."""
     from executor.run import execute
-    from executor.session import Session
 
-    ws = copy_workspace(demo_planned, tmp_path_factory.mktemp("demo") / "loaded")
-    with Session.open(ws) as s:
+    with _session_on_a_copy(demo_planned, tmp_path_factory, "loaded") as s:
         execute(s, "full")
-    return ws
+    return s.ws
