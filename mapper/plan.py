@@ -145,6 +145,7 @@ def build_plan(spec: MappingSpec, destination: Schema, *, kind: str, limits: Pla
                                reason=f"custom object for {em.source}"))
     for em in maps:
         _object_fields(b, em)
+        _unwritten_required(b, em)
     _check_limits(b)
     waiting = sum(fm.status == "proposed" for em in maps for fm in em.fields if fm.creates_field)
     if waiting:
@@ -168,6 +169,31 @@ def _object_fields(b: _Builder, em: EntityMap) -> None:
     for fm in em.fields:
         if fm.status != "rejected" and fm.creates_field:
             _custom_field(b, em, fm)
+
+
+_REQUIRED_HAS_NO_DEFAULT = frozenset({"salesforce", "dynamics", "twenty"})
+"""Destinations whose `required` means "refused when empty" (Salesforce: not nillable and not defaulted on
+create; Dataverse: SystemRequired; Twenty: non-nullable without a default). Odoo's fields_get marks fields
+required that the server defaults (crm.lead.type, mail.message.message_type, res.company.partner_id)."""
+_MATCHED_NOT_CREATED = frozenset({"res.users", "workspaceMember", "User", "systemuser"})
+"""User objects: providers are matched to them by email, never created (executor.owners.USER_OBJECTS)."""
+
+
+def _unwritten_required(b: _Builder, em: EntityMap) -> None:
+    """Warn about required destination fields no field map, join or constant writes (bridgework propose proposes
+    fills for the ones mapper/knowledge/required_defaults.yaml knows: mapper.plan.fill_required)."""
+    if (b.kind not in _REQUIRED_HAS_NO_DEFAULT or em.kind == "join" or em.target_name in _MATCHED_NOT_CREATED
+            or not b.destination.has(em.target_name)):
+        return
+    written = {fm.target_name for fm in active_writes(em)} | set(em.constants)
+    written |= {fm.target_name for jm in b.spec.entities if jm.kind == "join" and jm.target_name == em.target_name
+                and jm.status != "rejected" for fm in active_writes(jm)}
+    missing = [f.name for f in b.destination.entity(em.target_name).fields
+               if f.required and not f.readonly and f.type != "bool" and f.name not in written]
+    if missing:
+        b.warn("required_unwritten", f"{em.id}: {em.target_name} requires {', '.join(missing)}, which no field map "
+                                     "writes; unless the destination fills it itself, every record is refused. Map a "
+                                     "source field or a constant (bridgework review), or reject the map.")
 
 
 def _custom_field(b: _Builder, em: EntityMap, fm: FieldMap) -> None:

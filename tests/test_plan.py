@@ -255,3 +255,18 @@ def test_folded_documents_stage_one_attached_record_per_link(tmp_path: Path) -> 
     assert link.constants == {"res_model": "res.partner"}
     [join] = joins_of(spec, source, link)
     assert (join.em.id, join.via) == ("document->ir.attachment", "docid")
+
+
+def test_required_fields_no_map_writes_are_warned_where_required_means_no_default() -> None:
+    spec, _, dest = _opportunity(FieldMap(source="status", target="StageName"))
+    warned = [w for w in build_plan(spec, dest, kind="salesforce", limits=PlanLimits()).warnings
+              if w.code == "required_unwritten"]
+    assert len(warned) == 1 and "Opportunity requires Name, CloseDate" in warned[0].message
+    spec.entities[0].constants.update(Name="Plan", CloseDate="2024-01-01")
+    assert not [w for w in build_plan(spec, dest, kind="salesforce", limits=PlanLimits()).warnings
+                if w.code == "required_unwritten"]
+    odoo = Schema("odoo", (Entity("crm.lead", (Field("name", required=True), Field("type", required=True))),))
+    lead = MappingSpec(source="dentrix", destination="odoo", entities=[
+        EntityMap(id="txcase->crm.lead", source="txcase", target="crm.lead", fields=[FieldMap(source="descript", target="name")])])
+    assert not [w for w in build_plan(lead, odoo, kind="odoo", limits=PlanLimits()).warnings  # Odoo defaults `type`
+                if w.code == "required_unwritten"]
