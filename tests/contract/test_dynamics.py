@@ -55,7 +55,7 @@ server = server_fixture(Server, lambda: emulator.create_app(None), emulator.LOCA
 
 @pytest.fixture(scope="module")
 def sleeps(server: Server) -> Sleeps:
-    return Sleeps(server, wait_on_real=False)  # as before: a real org's Retry-After is not waited out here
+    return Sleeps(server)  # a real org builds alternate keys and lifts throttles only in real time
 
 
 def _snapshot(server: Server) -> dict[str, dict[str, str]]:
