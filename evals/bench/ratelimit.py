@@ -120,7 +120,8 @@ def twenty() -> list[Row]:
 
     return run("Twenty", app, "throttled", TWENTY_LIMIT, TWENTY_WINDOW, [
         ("connector (paced 100/6 s, waits the message's refill time)", connector, ""),
-        ("naive (no pacing, fixed 1 s sleep on 429)", plain, ""),
+        ("naive (no pacing, fixed 1 s sleep on 429)", plain,
+         "the bucket refills continuously: retrying each second keeps up too, paid in 429s"),
     ])
 
 
@@ -146,7 +147,8 @@ def dynamics() -> list[Row]:
 
     return run("Dynamics 365", app, "throttled", DYNAMICS_LIMIT, DYNAMICS_WINDOW, [
         ("connector (paced 100/5 s, then Retry-After)", connector(True), ""),
-        ("connector without its pacer (Retry-After only)", connector(False), "whole-second Retry-After"),
+        ("connector without its pacer (Retry-After only)", connector(False),
+         "bursts, then waits a whole-second Retry-After"),
         ("naive (no pacing, fixed 1 s sleep on 429)", plain, ""),
     ])
 
