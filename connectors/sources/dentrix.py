@@ -280,7 +280,7 @@ def _key_parts(source_id: str, kinds: Sequence[str]) -> tuple[Any, ...] | None:
             texts = list(found.groups()) if found else []
         if len(texts) != len(kinds):
             return None
-    parts = []
+    parts: list[Any] = []
     for text, kind in zip(texts, kinds):
         if kind == "char":
             parts.append(text)
