@@ -122,6 +122,7 @@ class FakeSession:
         self.source = source
         self.destination = destination
         self.source_name = "mem"
+        self.source_schema = None
 
     def ordered_maps(self) -> list[EntityMap]:
         return list(self.spec.entities)
