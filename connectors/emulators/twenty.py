@@ -55,6 +55,7 @@ from connectors.emulators._switches import SwitchBoard, drop_after_commit
 from connectors.emulators._twenty_graphql import execute
 from connectors.emulators._twenty_meta import MetadataStore, default_value, stored_key, unique_column
 from connectors.emulators._twenty_records import RecordStore
+from connectors.emulators._twenty_schema import stable_id
 from connectors.emulators._twenty_values import ApiError, bad
 
 LOCAL_CREDENTIALS = {"BRIDGEWORK_TWENTY_API_KEY": "bw-local-twenty-api-key"}
@@ -414,6 +415,17 @@ def _routes(em: TwentyEmulator) -> list[Route]:
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    async def members(request: Request) -> JSONResponse:  # staff who joined by invite before the migration (the demo)
+        try:
+            users = [(str(u["email"]).lower(), str(u.get("name") or "")) for u in (await request.json()).get("users", [])]
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return _error(400, "BadRequestException", str(exc))
+        made = em.records.create("workspaceMember", [
+            {"id": stable_id("invited", "member", email), "userId": stable_id("invited", "user", email), "userEmail": email,
+             "name": {"firstName": name.partition(" ")[0], "lastName": name.partition(" ")[2]}} for email, name in users],
+            upsert=True)
+        return JSONResponse({email: row["id"] for (email, _), row in zip(users, made)})
+
     def guarded(handler: Any) -> Any:
         async def run(request: Request) -> JSONResponse:
             try:
@@ -440,6 +452,7 @@ def _routes(em: TwentyEmulator) -> list[Route]:
         Route("/_emulator/faults", faults, methods=["GET", "POST"]),
         Route("/_emulator/state", faults, methods=["GET"]),
         Route("/_emulator/clock", clock, methods=["POST"]),
+        Route("/_emulator/users", members, methods=["POST"]),
         Route("/healthz", health, methods=["GET"]),
     ]
 
