@@ -156,6 +156,30 @@ class SalesforceEmulator:
         if switches.seeded and not self.db.execute("SELECT 1 FROM records LIMIT 1").fetchone():
             self._seed()
 
+    def add_users(self, users: list[dict[str, Any]]) -> dict[str, str]:
+        """Users who already log in to the org (POST /_emulator/users {"users": [{"name", "email"}]}: the demo's
+        staff); username = email; an existing username is kept. Returns email -> User id."""
+        meta, out = self.meta.get("User"), {}
+        with transaction(self.db):
+            for user in users:
+                email = str(user["email"]).strip().lower()
+                found = self.db.execute("SELECT id FROM records WHERE object = 'User' AND "
+                                        "lower(json_extract(data, '$.Username')) = ?", (email,)).fetchone()
+                if found:
+                    out[email] = str(found[0])
+                    continue
+                first, _, last = str(user.get("name") or email).partition(" ")
+                user_id = self.mint.new("005")
+                data = {"Id": user_id, "Username": email, "LastName": last or first, "FirstName": first if last else None,
+                        "Name": f"{first} {last}".strip(), "Email": email, "Alias": (first[:1] + last)[:8].lower(),
+                        "IsActive": True, "Title": None, "CreatedDate": SEED_TIME, "LastModifiedDate": SEED_TIME,
+                        "SystemModstamp": SEED_TIME, "CreatedById": self.mint.api_user,
+                        "LastModifiedById": self.mint.api_user}
+                self.db.execute("INSERT INTO records (id, object, data) VALUES (?, 'User', json(?))", (user_id, json.dumps(data)))
+                self.records.index(meta, user_id, data)
+                out[email] = user_id
+        return out
+
     def _seed(self) -> None:
         """The API user, a few staff users and pre-existing org records bridgework must never touch."""
         store, meta = self.records, self.meta
@@ -335,10 +359,17 @@ def _oauth_routes(em: SalesforceEmulator) -> list[Route]:
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def users(request: Request) -> Response:
+        try:
+            return JSONResponse(em.add_users(list((await request.json()).get("users", []))))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return _error(400, "INVALID_INPUT", str(exc))
+
     return [Route("/services/oauth2/token", token, methods=["POST"]),
             Route("/services/oauth2/userinfo", userinfo, methods=["GET"]),
             Route("/_emulator/faults", faults, methods=["GET", "POST"]),
             Route("/_emulator/state", faults, methods=["GET"]),
+            Route("/_emulator/users", users, methods=["POST"]),
             Route("/healthz", health, methods=["GET"])]
 
 
