@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +55,7 @@ __all__ = ["DentrixSource", "from_settings"]
 # -- value normalisers (called from the generated row converters) ------------------------------
 def _cell(value: Any) -> Any:
     """A value of a column the catalogue does not know: trimmed text, Decimal for floats."""
-    if value.__class__ is str:
+    if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, bytes):
         return value.decode("cp1252").strip() or None
@@ -126,6 +125,8 @@ def _money(value: Any) -> Decimal | None:
     if isinstance(value, float):
         return Decimal(repr(value)).quantize(_CENT)
     try:
+        if isinstance(value, int):  # bools as 0/1, like the memo that shares their entries
+            return Decimal(int(value)).quantize(_CENT)
         return Decimal(str(value).strip().replace("$", "").replace(",", "")).quantize(_CENT)
     except InvalidOperation:
         return None
@@ -203,19 +204,14 @@ def _expression(col: Column | None, i: int) -> str:
 
 
 def _fast_expression(col: Column | None, i: int) -> str:
-    """Python source normalising r[i] when the row has the types a Dentrix SQLite file holds.
+    """Python source normalising r[i] when the value has the type a Dentrix SQLite file holds.
 
-    Assumes char/text values are str and int/code values int (checked for the whole row
-    before); anything else raises TypeError or ValueError and the row goes to _expression's code.
+    Text is assumed str and timestamps ISO text: anything else raises TypeError or ValueError,
+    and the row goes to the general code (_expression), which gives the same record.
     """
-    if col is None:
-        return f"_cell(r[{i}])"
-    kind = col.kind
-    if kind in ("char", "text"):
+    if col is not None and col.kind in ("char", "text"):
         return f"(_strip(r[{i}]) or None)"  # str.strip itself: TypeError for None, bytes, numbers
-    if kind in ("int", "code"):
-        return f"(r[{i}] or None)" if col.zero_is_missing else f"r[{i}]"
-    if kind == "datetime":  # None, numbers and datetimes cannot be compared with str (TypeError); bad text: ValueError
+    if col is not None and col.kind == "datetime":  # None, numbers, datetimes cannot be compared with str; bad text: ValueError
         return f"(_fromiso(v) if (v := r[{i}]) > '1900-01-02' else _datetime(v))"
     return _expression(col, i)
 
@@ -225,12 +221,12 @@ def _compile_converter(table: Table | None, columns: Sequence[str], key: Sequenc
 
     Generated once per table as straight-line code: a per-value loop over converter
     functions costs several times more, and extraction speed is what a migration waits on.
-    Two bodies: a fast one for rows with the usual types (str for text, int for integers:
-    one C-level check for all integer columns), and the general one for any other row.
-    Both give the same record for the same row; `general` skips the fast attempt.
+    Two bodies: a fast one for rows with the usual types (str text, ISO timestamps), and the
+    general one for any other row. Both give the same record for the same row; `general`
+    skips the fast attempt. (Trimming and '' -> NULL in SQL were measured: SQLite's function
+    calls cost more than str.strip here.)
     """
     cols = [table.column(name) if table else None for name in columns]
-    ints = [i for i, col in enumerate(cols) if col is not None and col.kind in ("int", "code")]
     general = "{" + ", ".join(f"{name!r}: {_expression(col, i)}" for i, (name, col) in enumerate(zip(columns, cols))) + "}"
     fast = "{" + ", ".join(f"{name!r}: {_fast_expression(col, i)}" for i, (name, col) in enumerate(zip(columns, cols))) + "}"
     derived = []
@@ -239,19 +235,12 @@ def _compile_converter(table: Table | None, columns: Sequence[str], key: Sequenc
         derived.append(f"d[{START!r}] = None if (s := d['apptdate']) is None else _combine(s, _TIME[(d['timehr'], d['timemin'])])")
     if len(key) > 1:
         derived.append(f"d[{ROWKEY!r}] = " + " + ':' + ".join(f"str(d[{k!r}] if d[{k!r}] is not None else 0)" for k in key))
-    if len(ints) > 1:
-        check = "_sum(_ints(r)).__class__ is int"  # an int only when every value is one (floats, Decimals, None, str fail)
-    elif ints:
-        check = f"r[{ints[0]}].__class__ is int"
-    else:
-        check = "True"
     lines = [
         "def convert(r):",
         "    try:",
-        f"        if {check}:",
-        f"            d = {fast}",
-        *(f"            {line}" for line in derived),
-        "            return d",
+        f"        d = {fast}",
+        *(f"        {line}" for line in derived),
+        "        return d",
         "    except (TypeError, ValueError):",
         "        pass",
         "    slow[0] += 1",
@@ -264,7 +253,7 @@ def _compile_converter(table: Table | None, columns: Sequence[str], key: Sequenc
         "    return d",
     ]
     slow = [0]
-    namespace: dict[str, Any] = {**_HELPERS, "slow": slow, "_sum": sum, "_strip": str.strip, "_ints": itemgetter(*ints) if ints else None}
+    namespace: dict[str, Any] = {**_HELPERS, "slow": slow, "_strip": str.strip}
     exec("\n".join(lines), namespace)  # noqa: S102 - source built from catalogue names only
     return _Converters(namespace["convert"], namespace["general"], slow)
 
