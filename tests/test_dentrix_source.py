@@ -154,6 +154,9 @@ def test_memoised_normalisers_match_the_functions() -> None:
                     continue
                 got, want = memo[value], fn(value)
                 assert (type(got), got) == (type(want), want), (fn.__name__, value)
+    for hour, minute in ((9, 30), (0, 0), (None, 5), (30, 75), (23, None)):  # appointment start: memoised clock == _start()
+        day = date(2024, 2, 3)
+        assert datetime.combine(day, dentrix._TIME[(hour, minute)]) == dentrix._start(day, hour, minute)
 
 
 def test_keyset_paging_resumes_after_the_cursor(source: DentrixSource) -> None:
