@@ -6,7 +6,8 @@ says so and the connector's waits follow it), plus 20% injected 429s carrying Tw
 `Limit reached (...)` message and no Retry-After (reference §1.8). Odoo has no rate limiter (§4.8):
 every 5th data call answers a proxy's 429 (no Retry-After; 503: test_executor_e2e.py). Salesforce and
 Dataverse: the demo's whole path (local emulator in-process) with their retryable refusals injected.
-Retry backoffs are shortened by an injected sleeper (these runs are in-process).
+Retry backoffs are shortened by an injected sleeper (these runs are in-process), and the demo's proposer
+gets cheap hashed vectors instead of its embedding model (in a cache of the test's own).
 """
 
 from __future__ import annotations
@@ -138,10 +139,30 @@ FAULTS = {
 }
 
 
+def _cheap_encode(texts: list[str]) -> Any:
+    """Unit vectors from hashed character trigrams: the proposer's model is not what these tests are about,
+    and loading it would take most of their time."""
+    import zlib
+
+    import numpy as np
+
+    out = np.zeros((len(texts), 384), dtype=np.float32)  # the model's width: stored vectors stack with these
+    for i, text in enumerate(texts):
+        padded = f"  {text.lower()} "
+        for k in range(len(padded) - 2):
+            out[i, zlib.crc32(padded[k:k + 3].encode()) % 384] += 1.0
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms == 0, 1, norms)
+
+
 @pytest.mark.parametrize("dest", sorted(FAULTS))
 def test_demo_run_completes_through_throttles_and_5xx(dest: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mapper.propose.embeddings
     from executor.demo import run_demo
     from executor.session import Session
+
+    monkeypatch.setenv("BRIDGEWORK_HOME", str(tmp_path / "home"))  # a cache of our own for the cheap vectors
+    monkeypatch.setattr(mapper.propose.embeddings, "encode", _cheap_encode)
 
     for name, value in FAULTS[dest].items():  # the in-process emulator reads its switches from the environment
         monkeypatch.setenv(f"BRIDGEWORK_EMULATOR_{name.upper()}", str(value))
