@@ -331,3 +331,13 @@ def test_company_and_user_create_their_partner(rpc: Any) -> None:
     partner = rpc("res.users", "read", [user], fields=["partner_id"])[0]["partner_id"]
     assert partner and partner[1] == "Emu Dentist"
     assert rpc("res.partner", "read", [partner[0]], fields=["email"])[0]["email"] == "emu.dentist@clinic.example"
+
+
+def test_event_stop_is_computed_from_start_and_duration(rpc: Any) -> None:
+    """calendar.event.stop is required but computed (start + duration hours, 1 by default) when not given."""
+    timed, default, given = rpc("calendar.event", "create", [
+        {"name": "Emu Visit", "start": "2025-03-04 09:00:00", "duration": 1.5},
+        {"name": "Emu Visit 2", "start": "2025-03-04 09:00:00"},
+        {"name": "Emu Visit 3", "start": "2025-03-04 09:00:00", "stop": "2025-03-04 09:20:00"}])
+    stops = {r["id"]: r["stop"] for r in rpc("calendar.event", "read", [timed, default, given], fields=["stop"])}
+    assert stops == {timed: "2025-03-04 10:30:00", default: "2025-03-04 10:00:00", given: "2025-03-04 09:20:00"}

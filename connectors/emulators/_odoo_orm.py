@@ -12,7 +12,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,12 @@ def to_datetime(value: Any) -> str:
     if len(text) == 10:
         return to_date(text) + " 00:00:00"
     return datetime.strptime(text[:19], "%Y-%m-%d %H:%M:%S").strftime("%Y-%m-%d %H:%M:%S")
+
+
+def event_stop(start: str, duration: Any, allday: bool) -> str:
+    """calendar.event._compute_stop: start + duration hours (1 when unset), a second less for all-day events."""
+    stop = datetime.strptime(start, "%Y-%m-%d %H:%M:%S") + timedelta(minutes=round(float(duration or 1.0) * 60))
+    return (stop - timedelta(seconds=1) if allday else stop).strftime("%Y-%m-%d %H:%M:%S")
 
 
 class Env:
@@ -211,6 +217,8 @@ class OdooStore:
             row = {**schema.defaults(self, env, model, columns), **columns}
             row.update(create_date=stamp, write_date=stamp, create_uid=env.uid, write_uid=env.uid)
             schema.before_create(self, env, model, row)
+            if model.name == "calendar.event" and row.get("stop") is None and row.get("start"):
+                row["stop"] = event_stop(str(row["start"]), row.get("duration"), bool(row.get("allday")))
             self._check_required(model, row)
             rows.append(row)
             commands.append(x2many)
