@@ -93,6 +93,7 @@ def check_map(stager: Stager, em: EntityMap, records: Iterable[Mapping[str, Any]
     targets = {fm.target_name or "" for fm in em.fields}
     loads: dict[str, str] = {}
     ready[em.id] = loads
+    looked_up = any(fm.kind == "relation" and fm.lookup == em.id for m in stager.spec.entities for fm in m.fields)
     self_refs: list[tuple[Staged, str]] = []
     counts = {"records": 0, "ready": 0, "skipped": 0, "rejected": 0}
     email_fields = sorted(t for t in targets if "email" in t.lower() and "additional" not in t.lower()
@@ -110,7 +111,8 @@ def check_map(stager: Stager, em: EntityMap, records: Iterable[Mapping[str, Any]
         if state == "ready":
             if email_fields and all(s.values.get(n) in (None, "") for n in email_fields):
                 missing_emails += 1
-            loads[s.source_id] = s.source_id
+            if looked_up:  # ids only a relation asks for: memory stays flat on the big maps (ledger, notes)
+                loads[s.source_id] = s.source_id
             for m, ref in s.references:
                 if m == em_id:
                     self_refs.append((s, ref))
