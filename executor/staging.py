@@ -71,24 +71,28 @@ class Staged:
 def content_hash(values: Mapping[str, Any]) -> str:
     """A stable hash of transformed values (references as source ids, so it never depends on the destination).
 
-    The text hashed is repr() of the sorted items; a date's repr (slow, and dates repeat) is remembered.
+    The text hashed is repr() of the sorted items. Items repeat (constants, codes, dates), so their
+    repr is remembered, but only for types whose equal values have equal reprs (not Decimal('1') and
+    Decimal('1.0'), nor one instant in two zones).
     """
     parts = []
+    reprs = _ITEM_REPRS
     for item in sorted(values.items()):
-        value = item[1]
-        if type(value) is date:
-            text = _DATE_REPRS.get(value)
+        if type(item[1]) in _SAME_REPR:
+            text = reprs.get(item)
             if text is None:
-                text = repr(value)
-                if len(_DATE_REPRS) < 65_536:
-                    _DATE_REPRS[value] = text
-            parts.append(f"({item[0]!r}, {text})")
+                text = repr(item)
+                if len(reprs) < _ITEM_REPRS_SIZE:
+                    reprs[item] = text
         else:
-            parts.append(repr(item))
+            text = repr(item)
+        parts.append(text)
     return _blake2b(("[" + ", ".join(parts) + "]").encode("utf-8"), digest_size=16).hexdigest()
 
 
-_DATE_REPRS: dict[date, str] = {}
+_SAME_REPR = frozenset({str, int, date, type(None)})
+_ITEM_REPRS: dict[tuple[str, Any], str] = {}
+_ITEM_REPRS_SIZE = 65_536
 _blake2b = hashlib.blake2b
 
 
