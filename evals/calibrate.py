@@ -8,10 +8,11 @@ What is fitted on what (so nothing is fitted and reported on the same rows witho
   each row's top candidates from features the logistic cannot express (mapper/propose/confidence.py);
   its isotonic curve and the auto-accept / no-match thresholds are fitted on OUT-OF-FOLD outputs (folds
   by case), so the curve is not drawn through rows the trees were fitted on.
-* With --loco the reliability and auto-accept numbers printed for the seed cases are leave-one-case-out:
-  for each case everything is re-fitted on the variants of the OTHER cases and applied to its seed rows.
+* With --held-out the reliability and auto-accept numbers printed for the seed cases are held out by case:
+  the cases are split in FOLDS groups; for each group everything (weights, trees, curves, thresholds) is
+  re-fitted on the variants of the OTHER groups' cases only and applied to the group's seed rows.
 
-Run: .venv/bin/python -m evals.calibrate evals/cases [--loco]
+Run: .venv/bin/python -m evals.calibrate evals/cases [--held-out]
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -222,21 +224,26 @@ def fit_booster(prepared: Sequence[Prepared], cal: Calibration) -> Booster:
     y = np.concatenate([b for _, b in parts])
     model = HistGradientBoostingClassifier(max_iter=80, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=40,
                                            l2_regularization=1.0, early_stopping=False, random_state=0).fit(x, y)
+    return booster_from_sklearn(model, STAGE2_FEATURES, DEPTH)
+
+
+def booster_from_sklearn(model: Any, names: Sequence[str], depth: int) -> Booster:
+    """The trees of a fitted binary HistGradientBoostingClassifier as a numpy-only Booster."""
     trees = [t[0].nodes for t in model._predictors]
     width = max(len(t) for t in trees)
 
-    def pad(key: str, dtype: type, fill: float) -> NDArray[np.float64]:
+    def pad(key: str, dtype: type, fill: float) -> NDArray[Any]:
         out = np.full((len(trees), width), fill, dtype=dtype)
         for i, t in enumerate(trees):
             out[i, : len(t)] = t[key]
         return out
 
-    baseline = float(np.ravel(model._baseline_prediction)[0])
-    return Booster(features=STAGE2_FEATURES, baseline=baseline, feature=pad("feature_idx", np.int64, 0).astype(np.int64),
-                   threshold=pad("num_threshold", np.float64, 0.0), left=pad("left", np.int64, 0).astype(np.int64),
-                   right=pad("right", np.int64, 0).astype(np.int64), leaf=pad("is_leaf", np.int64, 1).astype(bool),
-                   value=pad("value", np.float64, 0.0), missing_left=pad("missing_go_to_left", np.int64, 1).astype(bool),
-                   n_nodes=tuple(len(t) for t in trees), depth=DEPTH)
+    return Booster(features=tuple(names), baseline=float(np.ravel(model._baseline_prediction)[0]),
+                   feature=pad("feature_idx", np.int64, 0), threshold=pad("num_threshold", np.float64, 0.0),
+                   left=pad("left", np.int64, 0), right=pad("right", np.int64, 0),
+                   leaf=pad("is_leaf", np.int64, 1).astype(bool), value=pad("value", np.float64, 0.0),
+                   missing_left=pad("missing_go_to_left", np.int64, 1).astype(bool),
+                   n_nodes=tuple(len(t) for t in trees), depth=depth)
 
 
 def _stage1(prepared: Sequence[Prepared], method: str) -> Calibration:
@@ -327,17 +334,18 @@ def _top5(p: Prepared, score: NDArray[np.float64], raw: NDArray[np.float64]) -> 
     return xs, ys
 
 
-def _accept(queries: Sequence[Query], cal: Calibration) -> tuple[int, int, int]:
-    """(accepted, accepted and right, match queries) at cal's thresholds."""
+def _accept(queries: Sequence[Query], cal: Calibration) -> tuple[int, int, int, int]:
+    """(accepted, accepted and right, accepted match queries, match queries) at cal's thresholds."""
     acc = [q for q in queries if q[0] >= cal.no_match and q[1] >= cal.auto_accept]
-    return len(acc), sum(1 for q in acc if q[2] and q[3]), sum(1 for q in queries if q[3])
+    return (len(acc), sum(1 for q in acc if q[2] and q[3]), sum(1 for q in acc if q[3]),
+            sum(1 for q in queries if q[3]))
 
 
 def main(argv: Sequence[str]) -> int:
-    """Fit on variants, write calibration.json; with --loco print leave-one-case-out seed numbers."""
+    """Fit on variants, write calibration.json; with --held-out print held-out seed numbers."""
     from evals.metrics import expected_calibration_error, reliability
 
-    loco = "--loco" in argv
+    held = "--held-out" in argv
     paths = [Path(a) for a in argv if not a.startswith("--")] or [Path("evals/cases")]
     cases = [load_case(p) for p in find_cases(paths)]
     settings = calibration_settings()
@@ -347,27 +355,29 @@ def main(argv: Sequence[str]) -> int:
     cal.save()
     print(f"calibration.json: auto_accept={cal.auto_accept} no_match={cal.no_match}")
     print("weights: " + ", ".join(f"{k}={v:.2f}" for k, v in sorted(cal.weights.items())))
-    if not loco:
+    if not held:
         return 0
     seeds = {c.name: prepare(c, settings) for c in cases}
     xs: list[float] = []
     ys: list[float] = []
-    total = [0, 0, 0]
-    for c in cases:
-        others = [p for o in cases if o.name != c.name for p in variants[o.name]]
-        held_out = fit(others, "leave-one-case-out")
-        score, raw = _scores(seeds[c.name], held_out)
-        x, y = _top5(seeds[c.name], score, raw)
-        xs.extend(x)
-        ys.extend(y)
-        n_acc, n_right, n_match = _accept(_queries(seeds[c.name], score, raw), held_out)
-        total = [total[0] + n_acc, total[1] + n_right, total[2] + n_match]
-        print(f"  {c.name}: auto_accept {held_out.auto_accept:.3f}, precision {n_right / max(n_acc, 1):.3f} "
-              f"at coverage {n_right / max(n_match, 1):.0%} ({n_acc} accepted)")
-    print(f"leave-one-case-out auto-accept on seed cases: precision {total[1] / max(total[0], 1):.3f} at coverage "
-          f"{total[0] / max(total[2], 1):.0%} of {total[2]} match queries (wrongly accepted custom/skip rows counted)")
+    total = [0, 0, 0, 0]
+    names = sorted(seeds)
+    for fold in ([names[k::FOLDS] for k in range(FOLDS)] if len(names) > FOLDS else [[n] for n in names]):
+        # Everything re-fitted without ANY variant of the held-out cases, then applied to their seed rows.
+        held_out = fit([p for n in names if n not in fold for p in variants[n]], "held out")
+        for name in fold:
+            score, raw = _scores(seeds[name], held_out)
+            x, y = _top5(seeds[name], score, raw)
+            xs.extend(x)
+            ys.extend(y)
+            counts = _accept(_queries(seeds[name], score, raw), held_out)
+            total = [a + b for a, b in zip(total, counts, strict=True)]
+            print(f"  {name}: auto_accept {held_out.auto_accept:.3f}, precision {counts[1] / max(counts[0], 1):.3f} "
+                  f"at coverage {counts[2] / max(counts[3], 1):.0%} ({counts[0]} accepted)", flush=True)
+    print(f"held-out auto-accept on seed cases: precision {total[1] / max(total[0], 1):.3f} at coverage "
+          f"{total[2] / max(total[3], 1):.0%} of {total[3]} match queries (custom/skip rows accepted count as wrong)")
     x, y = np.array(xs), np.array(ys)
-    print(f"leave-one-case-out reliability on seed cases, top-5 (ECE {expected_calibration_error(x, y):.3f}):")
+    print(f"held-out reliability on seed cases, top-5 (ECE {expected_calibration_error(x, y):.3f}):")
     for lo, hi, acc, n in reliability(x, y):
         print(f"  {lo:.1f}-{hi:.1f}: right {acc:.2f} of {n}")
     return 0

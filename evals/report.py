@@ -126,8 +126,12 @@ def print_report(report: EvalReport, console: Console) -> None:
             a.add_row(s, f"{m.hit1:.3f}", f"{m.hit1 - full.hit1:+.3f}", f"{m.mrr:.3f}")
         console.print(a)
     x, y = labelled_candidates(report.cold)
+    note = ""
+    if report.variants:
+        vx, vy = labelled_candidates([r for results in report.variants.values() for r in results])
+        note = f"; variants (fitted on them) ECE {expected_calibration_error(vx, vy):.3f}"
     r = Table(title=f"Reliability, cold seed runs, top-5 candidates (ECE {expected_calibration_error(x, y):.3f}); "
-                    "calibration fitted on the variants, not on these rows", title_justify="left")
+                    f"calibration fitted on the variants, not on these rows{note}", title_justify="left")
     for col in ("Score bin", "Right", "Candidates"):
         r.add_column(col)
     for lo, hi, acc, n in reliability(x, y):

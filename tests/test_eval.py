@@ -98,3 +98,24 @@ def test_warm_templates_leave_the_case_itself_out() -> None:
     other = Case("dentally_salesforce", case.source, case.destination, case.gold, "salesforce")
     assert warm_templates(case, [case]).counts == {}
     assert warm_templates(case, [case, other]).counts["salesforce"]
+
+
+def test_booster_export_predicts_what_sklearn_predicts(tmp_path: Path) -> None:
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from evals.calibrate import booster_from_sklearn
+    from mapper.propose.calibration import Calibration, load_calibration
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(600, 4))
+    y = (x[:, 0] + x[:, 1] * x[:, 2] > 0.3).astype(float)
+    model = HistGradientBoostingClassifier(max_iter=20, max_leaf_nodes=7, early_stopping=False, random_state=0).fit(x, y)
+    booster = booster_from_sklearn(model, ("a", "b", "c", "d"), depth=3)
+    assert np.allclose(booster.predict(x), model.decision_function(x))
+    # Stored and loaded again, it predicts exactly the same.
+    path = tmp_path / "calibration.json"
+    Calibration(booster=booster, booster_knots_x=(0.0, 1.0), booster_knots_y=(0.1, 0.9)).save(path)
+    again = load_calibration(path).booster
+    assert again is not None and again.depth == 3
+    assert np.array_equal(again.predict(x), booster.predict(x))

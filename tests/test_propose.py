@@ -176,3 +176,24 @@ def test_public_surface() -> None:
         "SIGNALS", "Calibration", "Candidate", "ProposerSettings", "ScoreTable", "TemplateStore",
         "guess_destination_kind", "learn", "load_calibration", "propose", "rank", "ranked",
     ]
+
+
+def test_second_stage_rescores_top_candidates_and_keeps_doubtful_ones_in_first_stage_order() -> None:
+    from mapper.propose.confidence import FEATURES, Booster, refine
+
+    # One stump on the name feature: a candidate whose name matches is re-scored high, any other low.
+    col = FEATURES.index("name")
+    one = np.array([[col, 0, 0]], dtype=np.int64)
+    booster = Booster(features=FEATURES, baseline=0.0, feature=one, threshold=np.array([[0.5, 0.0, 0.0]]),
+                      left=np.array([[1, 0, 0]]), right=np.array([[2, 0, 0]]), leaf=np.array([[False, True, True]]),
+                      value=np.array([[0.0, -3.0, 3.0]]), missing_left=np.ones((1, 3), dtype=bool), n_nodes=(3,), depth=3)
+    raw = np.array([[0.9, 0.8, 0.7, 0.6, 0.1]])
+    name = np.array([[0.0, 0.0, 1.0, 0.0, 1.0]])
+    feats = {"name": name}
+    curve = ((-3.0, 3.0), (0.05, 0.95))
+    out = refine(raw, raw.copy(), feats, np.zeros(1, dtype=np.int64), booster, curve)
+    order = np.lexsort((-raw[0], -np.round(out[0], 9)))
+    # The name match among the top 3 is promoted; the two doubtful ones keep their order; column 4 (outside the
+    # top 3, however good its name) stays below every re-scored candidate.
+    assert order.tolist()[:3] == [2, 0, 1]
+    assert out[0, 2] == pytest.approx(0.95) and out[0, 4] <= out[0, :3].min()

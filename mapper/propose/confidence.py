@@ -76,9 +76,9 @@ def features(raw: NDArray[np.float64], feats: Mapping[str, NDArray[np.float64]],
     return np.stack([np.asarray(cols[f], dtype=np.float64) for f in FEATURES], axis=-1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Booster:
-    """Boosted regression trees (sum of leaf values + baseline = log-odds), as plain arrays."""
+    """Boosted regression trees (sum of leaf values + baseline = log-odds), as plain arrays (compared by identity)."""
 
     features: tuple[str, ...]
     baseline: float
@@ -114,18 +114,16 @@ class Booster:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: one compact list per tree and array."""
+        """JSON-ready: one list per tree and array (floats at full precision: a rounded threshold moves a split)."""
         sizes = self.n_nodes
 
         def rows(a: NDArray[Any], cast: type) -> list[list[Any]]:
             return [[cast(v) for v in a[i, :s]] for i, s in enumerate(sizes)]
 
         return {"features": list(self.features), "baseline": self.baseline, "depth": self.depth,
-                "feature": rows(self.feature, int), "threshold": [[round(float(v), 9) for v in row]
-                                                                  for row in rows(self.threshold, float)],
+                "feature": rows(self.feature, int), "threshold": rows(self.threshold, float),
                 "left": rows(self.left, int), "right": rows(self.right, int),
-                "leaf": rows(self.leaf.astype(np.int64), int), "value": [[round(float(v), 9) for v in row]
-                                                                         for row in rows(self.value, float)],
+                "leaf": rows(self.leaf.astype(np.int64), int), "value": rows(self.value, float),
                 "missing_left": rows(self.missing_left.astype(np.int64), int)}
 
     @classmethod
@@ -149,6 +147,8 @@ class Booster:
 
 
 PROMOTE = 0.5
+RESCORE_FROM = 0.2
+"""First-stage probability from which the second stage re-scores a candidate."""
 """The second stage may lift a candidate above a first-stage better one only when it holds it more likely
 right than not; below that the first-stage order stands (its scores are capped along that order)."""
 
@@ -163,6 +163,10 @@ def refine(raw: NDArray[np.float64], base: NDArray[np.float64], feats: Mapping[s
     x = features(raw, feats, groups, cells)
     logit = booster.predict(x.reshape(-1, x.shape[-1])).reshape(cells.shape)
     s2 = np.interp(logit, np.asarray(curve[0]), np.asarray(curve[1]))
+    # Only candidates the first stage finds plausible are re-scored: far below that the trees see schemas
+    # unlike any they were fitted on (a lone date column lifted onto an event's end), and are not trusted.
+    first = np.take_along_axis(base, cells, axis=1)
+    s2 = np.where(first >= RESCORE_FROM, s2, first)
     for k in range(1, s2.shape[1]):
         # A doubtful candidate never outranks one the first stage put before it.
         s2[:, k] = np.where(s2[:, k] >= PROMOTE, s2[:, k], np.minimum(s2[:, k], s2[:, :k].min(axis=1)))
