@@ -157,6 +157,14 @@ def transform_rules() -> dict[str, tuple[str, ...]]:
     return {str(k): tuple(str(v) for v in vals) for k, vals in sorted(raw.items())}
 
 
+def unit_rules() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """(source field name -> unit, destination kind -> field name -> unit) from transforms.yaml `units`."""
+    raw = _load_yaml("transforms.yaml").get("units", {}) or {}
+    source = {str(k).lower(): str(v) for k, v in (raw.get("source") or {}).items()}
+    target = {str(kind): {str(k): str(v) for k, v in (fields or {}).items()} for kind, fields in (raw.get("target") or {}).items()}
+    return source, target
+
+
 def entity_concept_of(entity_name: str) -> EntityConcept | None:
     """The entity concept whose source names include this entity (exact key, then token containment)."""
     from mapper.propose._text import key

@@ -147,7 +147,7 @@ def _entity_maps(table: ScoreTable, entity: Entity, placements: Sequence[Placeme
             continue
         owner = next((p for p in existing if p.target == best.tgt_ent), home)
         fm = FieldMap(source=f.name, target=best.tgt_att, score=best.score, why=best.why,
-                      transforms=suggest_transforms(f, tfield), alternatives=alternatives)
+                      transforms=suggest_transforms(f, tfield, kind), alternatives=alternatives)
         lookup = _lookup(table, entity, f, tfield, primary_of)
         if (lookup is None) == (tfield.type == "reference") and (lookup is None or tfield.type != "int"):
             # A value cannot go into a link field (Odoo state_id), nor a link into a value field (a referral
@@ -245,8 +245,10 @@ def _lookup(table: ScoreTable, entity: Entity, f: Field, tfield: Field, primary_
     return None
 
 
-def suggest_transforms(src: Field, tgt: Field) -> list[TransformStep]:
-    """A transform chain by type (phone -> phone_e164, email -> email_normalise, ...), registered names only."""
+def suggest_transforms(src: Field, tgt: Field, destination_kind: str | None = None) -> list[TransformStep]:
+    """A transform chain by type (phone -> phone_e164, email -> email_normalise, ...), registered names only;
+    a number whose unit differs on the two sides (minutes -> Odoo's hours) gets `duration_unit`."""
+    from mapper.propose.knowledge import unit_rules
     from mapper.transforms import check_step
 
     rules = transform_rules()
@@ -257,6 +259,10 @@ def suggest_transforms(src: Field, tgt: Field) -> list[TransformStep]:
         steps.append(TransformStep(name="value_map", args={"map": {}}))
     if tgt.max_length and stype in ("string", "text") and (src.max_length or 10**9) > tgt.max_length:
         steps.append(TransformStep(name="truncate", args={"length": tgt.max_length}))
+    source_units, target_units = unit_rules()
+    have, want = source_units.get(src.name.lower()), target_units.get(destination_kind or "", {}).get(tgt.name)
+    if have and want and have != want:
+        steps.append(TransformStep(name="duration_unit", args={"source_unit": have, "target_unit": want}))
     return [s for s in steps if check_step(s.name, s.args) is None]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mapper.transforms import _codes, _contact, _dates, _money, _text  # noqa: F401  (they register)
+from mapper.transforms import _codes, _contact, _dates, _money, _text, _units  # noqa: F401  (they register)
 from mapper.transforms._codes import VOCABULARIES
 from mapper.transforms._core import (
     REGISTRY,
