@@ -13,7 +13,8 @@ from mapper.errors import BridgeworkError
 from mapper.schema import Field
 
 TransformFn = Callable[..., Any]
-"""`fn(value, ctx, /, **args) -> value`: pure, typed, raises TransformError to reject a record."""
+"""`fn(value, ctx, /, **args) -> value`: pure, typed, raises TransformError to reject a record. It never reads
+`ctx.record`: Chain remembers each result per distinct input value."""
 
 REGISTRY: dict[str, TransformFn] = {}
 
