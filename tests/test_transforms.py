@@ -335,7 +335,8 @@ def test_predicates(name: str, record: dict[str, Any], expected: bool) -> None:
 
 
 def test_every_transform_passes_none_through_or_rejects_with_a_code() -> None:
-    required = {"constant": {"to": 1}, "default": {"to": 1}, "to_timezone": {"tz": "UTC"}}
+    required = {"constant": {"to": 1}, "default": {"to": 1}, "to_timezone": {"tz": "UTC"},
+                "duration_unit": {"source_unit": "minutes", "target_unit": "hours"}}
     for name, fn in REGISTRY.items():
         try:
             fn(None, TransformContext(), **required.get(name, {}))
