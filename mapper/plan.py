@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -145,6 +146,7 @@ def build_plan(spec: MappingSpec, destination: Schema, *, kind: str, limits: Pla
                                reason=f"custom object for {em.source}"))
     for em in maps:
         _object_fields(b, em)
+        _constant_fields(b, em)
         _unwritten_required(b, em)
     _check_limits(b)
     waiting = sum(fm.status == "proposed" for em in maps for fm in em.fields if fm.creates_field)
@@ -177,6 +179,21 @@ create; Dataverse: SystemRequired; Twenty: non-nullable without a default). Odoo
 required that the server defaults (crm.lead.type, mail.message.message_type, res.company.partner_id)."""
 _MATCHED_NOT_CREATED = frozenset({"res.users", "workspaceMember", "User", "systemuser"})
 """User objects: providers are matched to them by email, never created (executor.owners.USER_OBJECTS)."""
+
+
+def _constant_fields(b: _Builder, em: EntityMap) -> None:
+    """A constant the map sets on a field the object lacks (Twenty company.companyType) gets that field."""
+    for name, value in sorted(em.constants.items()):
+        ftype: FieldType
+        if isinstance(value, bool):
+            ftype = "bool"
+        elif isinstance(value, (int, float)):
+            ftype = "decimal"
+        else:
+            ftype = "string"
+        b.add(SchemaChange("field", em.target_name, name, ftype, label=_label(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)),
+                           max_length=255 if ftype == "string" else None,
+                           reason=f"{em.id} sets it to {value!r} on every record (e.g. which companies are carriers)"))
 
 
 def _unwritten_required(b: _Builder, em: EntityMap) -> None:

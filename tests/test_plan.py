@@ -270,3 +270,15 @@ def test_required_fields_no_map_writes_are_warned_where_required_means_no_defaul
         EntityMap(id="txcase->crm.lead", source="txcase", target="crm.lead", fields=[FieldMap(source="descript", target="name")])])
     assert not [w for w in build_plan(lead, odoo, kind="odoo", limits=PlanLimits()).warnings  # Odoo defaults `type`
                 if w.code == "required_unwritten"]
+
+
+def test_a_constant_on_a_field_the_object_lacks_gets_that_field() -> None:
+    carriers = EntityMap(id="inscarrier->company", source="inscarrier", target="company", kind="merge",
+                         constants={"companyType": "INSURANCE_CARRIER", "name": "kept"},
+                         fields=[FieldMap(source="carriername", target="name")])
+    spec = MappingSpec(source="dentrix", destination="twenty", entities=[carriers])
+    destination = Schema("twenty", (Entity("company", (Field("name"),)),))
+    plan = build_plan(spec, destination, kind="twenty", limits=PlanLimits())
+    added = {c.name: c for c in plan.changes if c.entity == "company"}
+    assert added["companyType"].type == "string" and "INSURANCE_CARRIER" in added["companyType"].reason
+    assert "name" not in added  # the object has it already
