@@ -73,7 +73,8 @@ def main() -> None:
         generation_s = elapsed()
         rows = sum(stats.tables.values())
         report.add("demo generation, Dentrix layout", PATIENTS / generation_s, "patients/s", None,
-                   f"{rows:,} rows in {generation_s:.1f} s ({rows / generation_s:,.0f} rows/s); no target set (a 100k-patient practice in well under a minute)")
+                   f"{rows:,} rows in {generation_s:.1f} s ({rows / generation_s:,.0f} rows/s); "
+                   "no target set (a 100k-patient practice in well under a minute)")
 
         seconds, rss, fields = run_isolated(_introspect, str(path))
         report.add("introspection + profiling (fresh process)", seconds, "s", None, f"{fields} fields profiled, up to 20,000 records each")
