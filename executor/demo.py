@@ -199,7 +199,7 @@ def run_demo(root: Path, *, dest: str = "odoo", patients: int = 200, say: Say = 
         if dropped:
             s.spec.save(ws.mapping_path)
             report = validate(s)
-            say(f"Rejected {dropped} auto-confirmed field map(s) whose transforms refused more than "
+            say(f"Rejected {dropped} confirmed field map(s) whose transforms refused more than "
                 f"{_FAILING_SHARE:.0%} of their records (demo only; a person would fix the value maps instead).")
         merged = decide(s.ledger, None, "confirmed", min_score=threshold)
         decide(s.ledger, None, "split")
