@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -152,6 +152,16 @@ class Destination(Protocol):
     def close(self) -> None:
         """Release the HTTP client."""
         ...
+
+
+def users_by_email(rows: Iterable[Mapping[str, Any]], email: str, id_field: str) -> dict[str, str]:
+    """Destination users as lower-cased email -> user id (the first user wins a shared address); for users()."""
+    out: dict[str, str] = {}
+    for row in rows:
+        address = str(row.get(email) or "").strip().lower()
+        if address:
+            out.setdefault(address, str(row[id_field]))
+    return out
 
 
 def external_id(source: str, entity: str, source_id: object) -> str:

@@ -46,7 +46,7 @@ from urllib.parse import quote
 
 import httpx
 
-from connectors.base import MODIFIED_AT, Capabilities, DestRecord, Outcome, Record
+from connectors.base import MODIFIED_AT, Capabilities, DestRecord, Outcome, Record, users_by_email
 from connectors.destinations._dynamics_meta import (
     STANDARD_TABLES,
     TABLE_SELECT,
@@ -561,12 +561,8 @@ class DynamicsDestination:
     def users(self) -> dict[str, str]:
         """Enabled systemusers by lower-cased internalemailaddress -> systemuserid (paged by @odata.nextLink)."""
         table = self._table("systemuser")
-        out: dict[str, str] = {}
-        for row in self._query(table, [table.primary_id, "internalemailaddress"], "isdisabled eq false"):
-            email = str(row.get("internalemailaddress") or "").strip().lower()
-            if email:
-                out.setdefault(email, str(row[table.primary_id]))
-        return out
+        return users_by_email(self._query(table, [table.primary_id, "internalemailaddress"], "isdisabled eq false"),
+                              "internalemailaddress", table.primary_id)
 
     def close(self) -> None:
         """Release the HTTP client."""

@@ -52,7 +52,7 @@ from typing import Any
 
 import httpx
 
-from connectors.base import MODIFIED_AT, Action, Capabilities, DestRecord, Outcome, Record
+from connectors.base import MODIFIED_AT, Action, Capabilities, DestRecord, Outcome, Record, users_by_email
 from connectors.destinations._salesforce_bulk import hard_delete
 from connectors.destinations._salesforce_shape import (
     DENTAL_OBJECTS,
@@ -496,12 +496,8 @@ class SalesforceDestination:
 
     def users(self) -> dict[str, str]:
         """Active Users by lower-cased Email -> Id (one SOQL query, following nextRecordsUrl)."""
-        out: dict[str, str] = {}
-        for record in self._query("SELECT Id, Email FROM User WHERE IsActive = true ORDER BY Id", "the active users"):
-            email = str(record.get("Email") or "").strip().lower()
-            if email:
-                out.setdefault(email, str(record["Id"]))
-        return out
+        return users_by_email(self._query("SELECT Id, Email FROM User WHERE IsActive = true ORDER BY Id",
+                                          "the active users"), "Email", "Id")
 
     def close(self) -> None:
         """Release the HTTP client."""

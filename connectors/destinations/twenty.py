@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState
 
-from connectors.base import Capabilities, DestRecord, Outcome, Record
+from connectors.base import Capabilities, DestRecord, Outcome, Record, users_by_email
 from connectors.destinations._twenty_shape import (
     EXTERNAL_ID_FIELD,
     LINK_OBJECTS,
@@ -400,12 +400,7 @@ class TwentyDestination:
 
     def users(self) -> dict[str, str]:
         """Workspace members by lower-cased userEmail -> member id (read only: members join by sign-up or invite)."""
-        out: dict[str, str] = {}
-        for member in self._walk("workspaceMember", ""):
-            email = str(member.get("userEmail") or "").strip().lower()
-            if email:
-                out.setdefault(email, str(member["id"]))
-        return out
+        return users_by_email(self._walk("workspaceMember", ""), "userEmail", "id")
 
     def close(self) -> None:
         """Release the HTTP client."""
