@@ -52,6 +52,9 @@ def test_every_page_in_a_browser(served: tuple[str, Workspace]) -> None:
 
         open_page(page, base, "check", "Data check")
         press(page, "Run the checks", "Records checked")
+        matched = page.get_by_test_id("stMetric").filter(has_text="Matched to a user").get_by_test_id("stMetricValue")
+        if matched.inner_text().strip() != "0":  # matched providers are never told "the destination listed no user"
+            assert page.get_by_text("did not list any user").count() == 0
         shot(page, "pages-check")
 
         open_page(page, base, "sample", "Sample & diff")

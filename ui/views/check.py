@@ -163,7 +163,7 @@ else:
     c1, c2 = st.columns(2)
     c1.metric("Matched to a user", len(owner_rows) - len(unassigned))
     c2.metric(f'Go to "{UNASSIGNED}"', len(unassigned))
-    if summary is not None and not summary["users_available"]:
+    if summary is not None and not summary["users_available"] and len(unassigned) == len(owner_rows):
         st.caption(f"The destination did not list any user, so every provider is \"{UNASSIGNED}\" for now.")
     if unassigned:
         st.caption("These providers have no destination user with the same email, so their records go to "
