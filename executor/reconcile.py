@@ -20,6 +20,7 @@ from executor.staging import Stager, active_fields, target_name
 from mapper.spec import EntityMap
 
 _MONEY = ("money", "decimal")
+_MONEY_STEPS = frozenset({"money", "to_micros", "negate"})
 _READ_CHUNK = 500
 
 
@@ -66,7 +67,9 @@ def _money_fields(session: Session, em: EntityMap) -> list[str]:
         name = target_name(fm)
         dest_type = dest.field(name).type if dest is not None and dest.has(name) else None
         custom_type = fm.custom.type if fm.custom else None
-        if dest_type in _MONEY or custom_type in _MONEY:
+        money_chain = any(step.name in _MONEY_STEPS for step in fm.transforms)
+        # A decimal is money only when its chain says so (an appointment's duration in hours is not).
+        if "money" in (dest_type, custom_type) or (money_chain and (dest_type in _MONEY or custom_type in _MONEY)):
             out.append(name)
     return out
 
