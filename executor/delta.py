@@ -30,7 +30,7 @@ from connectors.base import Page, Source
 from executor.ledger import ROLLED_BACK, Result
 from executor.load import Progress
 from executor.owners import USER_OBJECTS
-from executor.run import RunReport, _gone, execute, map_fingerprint
+from executor.run import RunReport, _fetch, _gone, execute, map_fingerprint
 from executor.session import Session
 from executor.staging import PAGE_SIZE, key_fields, read_all, source_id_of
 from mapper.errors import SourceError
@@ -38,8 +38,6 @@ from mapper.spec import EntityMap
 
 RETRY_STATES = ("pending", "failed", "conflict", "rejected")
 """Ledger states a delta tries again even when the source record did not change."""
-
-_FETCH_CHUNK = 500
 
 
 def delta(session: Session, *, force: bool = False, propagate_deletes: bool = False,
@@ -139,9 +137,7 @@ def _records(session: Session, em: EntityMap, seen: dict[str, set[str]]) -> Iter
         for record in page.records:
             read.add(source_id_of(record, keys))
             yield record
-    retry = [sid for sid in _retry_ids(session, em.id) if sid not in read]
-    for start in range(0, len(retry), _FETCH_CHUNK):
-        yield from session.source.fetch(em.source, retry[start:start + _FETCH_CHUNK])
+    yield from _fetch(session, em, [sid for sid in _retry_ids(session, em.id) if sid not in read])
 
 
 def _changed_pages(source: Source, entity: str, since: datetime) -> Iterator[Page] | None:

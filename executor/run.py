@@ -12,6 +12,7 @@ from typing import Any
 
 from executor.ledger import Intent, RunKind, now_iso
 from executor.load import Loader, MapStats, Progress
+from executor.manifest import write_manifest
 from executor.owners import USER_OBJECTS
 from executor.session import Session
 from executor.joins import joins_of
@@ -114,11 +115,9 @@ def execute(session: Session, kind: RunKind = "full", *, maps: Sequence[EntityMa
             report.maps[em.id] = stats
             if kind != "sample":
                 ledger.set_watermark(em.id, watermark, run_id)
-                ledger.set_map_version(em.id, map_fingerprint(session.spec, em, getattr(session, "source_schema", None)),
+                ledger.set_map_version(em.id, map_fingerprint(session.spec, em, session.source_schema),
                                        run_id)
         if kind != "sample":
-            from executor.manifest import write_manifest
-
             report.manifest = write_manifest(session)
         status = "done"
     except KeyboardInterrupt:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 
@@ -61,7 +63,8 @@ def test_ratelimit_reset_header_gives_wait() -> None:
     assert retry_after_seconds(response, now=990.0) == 10.0
 
 
-def test_pacer_holds_requests_to_the_window() -> None:
+def _fake_time() -> tuple[list[float], list[float], Callable[[float], None]]:
+    """(now, sleeps, sleep): a clock that only moves when slept on."""
     now = [0.0]
     sleeps: list[float] = []
 
@@ -69,6 +72,11 @@ def test_pacer_holds_requests_to_the_window() -> None:
         sleeps.append(s)
         now[0] += s
 
+    return now, sleeps, sleep
+
+
+def test_pacer_holds_requests_to_the_window() -> None:
+    now, sleeps, sleep = _fake_time()
     pacer = Pacer(limit=2, window=60.0, clock=lambda: now[0], sleep=sleep)
     for _ in range(3):
         pacer.acquire()
@@ -76,22 +84,15 @@ def test_pacer_holds_requests_to_the_window() -> None:
 
 
 def test_pacer_obeys_spent_window_header() -> None:
-    now = [0.0]
-    sleeps: list[float] = []
-    pacer = Pacer(limit=None, window=1.0, clock=lambda: now[0], sleep=lambda s: (sleeps.append(s), now.__setitem__(0, now[0] + s)))
+    now, sleeps, sleep = _fake_time()
+    pacer = Pacer(limit=None, window=1.0, clock=lambda: now[0], sleep=sleep)
     pacer.observe(httpx.Response(200, headers={"x-ratelimit-remaining": "0", "retry-after": "5"}))
     pacer.acquire()
     assert sleeps and sleeps[0] == pytest.approx(5.0)
 
 
 def test_pacer_stamps_a_slot_when_its_response_arrives() -> None:
-    now = [0.0]
-    sleeps: list[float] = []
-
-    def sleep(s: float) -> None:
-        sleeps.append(s)
-        now[0] += s
-
+    now, sleeps, sleep = _fake_time()
     pacer = Pacer(limit=1, window=10.0, clock=lambda: now[0], sleep=sleep)
     slot = pacer.acquire()
     now[0] = 2.0  # the response took 2 s: the server counted the request somewhere in between
@@ -101,9 +102,8 @@ def test_pacer_stamps_a_slot_when_its_response_arrives() -> None:
 
 
 def test_a_server_wait_hint_holds_every_request_sharing_the_pacer() -> None:
-    now = [0.0]
-    sleeps: list[float] = []
-    pacer = Pacer(limit=None, window=1.0, clock=lambda: now[0], sleep=lambda s: (sleeps.append(s), now.__setitem__(0, now[0] + s)))
+    now, sleeps, sleep = _fake_time()
+    pacer = Pacer(limit=None, window=1.0, clock=lambda: now[0], sleep=sleep)
     calls: list[httpx.Request] = []
     client = _client([httpx.Response(429, headers={"Retry-After": "3"}), httpx.Response(200, json={})], calls)
     send(client, "GET", "/x", policy=RetryPolicy(sleep=lambda s: None), what="X", pacer=pacer)
@@ -119,9 +119,8 @@ def test_wait_hint_reader_is_pluggable() -> None:
 
 
 def test_pacer_sync_counts_usage_it_did_not_send() -> None:
-    now = [0.0]
-    sleeps: list[float] = []
-    pacer = Pacer(limit=None, window=100.0, clock=lambda: now[0], sleep=lambda s: (sleeps.append(s), now.__setitem__(0, now[0] + s)))
+    now, sleeps, sleep = _fake_time()
+    pacer = Pacer(limit=None, window=100.0, clock=lambda: now[0], sleep=sleep)
     pacer.sync(used=4, limit=5)
     pacer.acquire()
     pacer.acquire()

@@ -157,6 +157,7 @@ def transform_rules() -> dict[str, tuple[str, ...]]:
     return {str(k): tuple(str(v) for v in vals) for k, vals in sorted(raw.items())}
 
 
+@lru_cache(maxsize=1)
 def unit_rules() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """(source field name -> unit, destination kind -> field name -> unit) from transforms.yaml `units`."""
     raw = _load_yaml("transforms.yaml").get("units", {}) or {}
