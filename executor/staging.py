@@ -12,10 +12,10 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, Literal
 
 from connectors.base import DestRecord, Source, external_id
+from executor._compile import RecordFn, compile_record
 from executor.constraints import Found, checker, constrained
 from executor.joins import Join, index, joins_of
 from executor.lookups import PENDING, Echo, Orphans
@@ -32,6 +32,8 @@ PAGE_SIZE = 500
 """Records per source page: small enough that a page is staged while it is still in the CPU cache (~8% faster
 than 2,000 at 100k patients), large enough that a remote database is not asked once per handful of records."""
 _STAMP = (TransformStep(name="datetime"),)
+COMPILED = True
+"""Stage through executor._compile's per-map functions; False runs `Stager._one`, the reference (tests, bench)."""
 
 Planned = tuple[str, "str | tuple[str, ...]", Chain | None, str | None]
 """A compiled field map: (target, source column or columns, transform chain, relation's map id)."""
@@ -73,28 +75,21 @@ class Staged:
 def content_hash(values: Mapping[str, Any]) -> str:
     """A stable hash of transformed values (references as source ids, so it never depends on the destination).
 
-    The text hashed is repr() of the sorted items. Items repeat (constants, codes, dates), so their
-    repr is remembered, but only for types whose equal values have equal reprs (not Decimal('1') and
-    Decimal('1.0'), nor one instant in two zones).
+    The text hashed is repr() of the sorted keys, then repr() of the values in that order (repr tells
+    1, True, 1.0 and Decimal('1.0') apart). Maps write the same keys record after record, so the
+    keys' text is remembered.
     """
-    parts = []
-    reprs = _ITEM_REPRS
-    for item in sorted(values.items()):
-        if type(item[1]) in _SAME_REPR:
-            text = reprs.get(item)
-            if text is None:
-                text = repr(item)
-                if len(reprs) < _ITEM_REPRS_SIZE:
-                    reprs[item] = text
-        else:
-            text = repr(item)
-        parts.append(text)
-    return _blake2b(("[" + ", ".join(parts) + "]").encode("utf-8"), digest_size=16).hexdigest()
+    keys = tuple(sorted(values))
+    head = _KEY_TEXT.get(keys)
+    if head is None:
+        head = repr(keys)
+        if len(_KEY_TEXT) < _KEY_TEXT_SIZE:
+            _KEY_TEXT[keys] = head
+    return _blake2b((head + repr([values[k] for k in keys])).encode("utf-8"), digest_size=16).hexdigest()
 
 
-_SAME_REPR = frozenset({str, int, date, type(None)})
-_ITEM_REPRS: dict[tuple[str, Any], str] = {}
-_ITEM_REPRS_SIZE = 65_536
+_KEY_TEXT: dict[tuple[str, ...], str] = {}
+_KEY_TEXT_SIZE = 4_096
 _blake2b = hashlib.blake2b
 
 
@@ -149,8 +144,10 @@ class Stager:
                  destination_schema: Schema | None, lookup: Lookup, aliases: Lookup | None = None,
                  demote: Callable[[str], Mapping[str, list[tuple[str, str | None]]]] | None = None,
                  kind: str | None = None, prescan: Callable[[EntityMap], Iterable[Mapping[str, Any]]] | None = None,
-                 reader: Callable[[str], Iterable[Mapping[str, Any]]] | None = None) -> None:
+                 reader: Callable[[str], Iterable[Mapping[str, Any]]] | None = None, hashes: bool = True) -> None:
         self.spec = spec
+        self.hashes = hashes
+        """Whether ready records carry their content hash (the ledger needs it; validation does not)."""
         self.reader = reader
         self._joined: dict[str, dict[str, Mapping[str, Any]]] = {}
         self.kind = kind
@@ -248,6 +245,9 @@ class Stager:
         check = checker(constrained(self.dest_entity(em), {t for *_, more, _ in joins for t in more} | set(targets)))
         key = keys[0] if len(keys) == 1 else None
         prefix = external_id(self.source_name, em.source, "")
+        one = self._compiled(em, plan, lookups, final, stamps, check) if COMPILED else None
+        joined = [self._compiled(em, jplan, jlookups, final, stamps, check) if COMPILED else None
+                  for _, _, jplan, _, jlookups in joins]
         for record in records:
             sid = str(record.get(key)) if key is not None else source_id_of(record, keys)
             ext = prefix + sid
@@ -258,17 +258,28 @@ class Stager:
             if keep is not None and not keep(record):
                 yield Staged(em.id, sid, ext, "skipped", problems=(Problem("", "filtered", f"left out by '{em.where}'"),))
                 continue
-            now = (plan, lookups)
-            for j, by_id, joined_plan, _, joined_lookups in joins:  # a joined record lends its columns
-                lent = by_id.get(str(record.get(j.via)))
-                if lent is not None:
-                    record = {**{f"{j.em.source}.{k}": v for k, v in lent.items()}, **record}
-                    now = (joined_plan, joined_lookups)
-                    break
-            staged = self._one(em, record, sid, ext, *now, final, stamps, check)
-            if sid in moves and staged.state == "ready":
+            now, fn = (plan, lookups), one
+            if joins:
+                for (j, by_id, joined_plan, _, joined_lookups), joined_fn in zip(joins, joined):  # a joined record
+                    lent = by_id.get(str(record.get(j.via)))                                        # lends its columns
+                    if lent is not None:
+                        record = {**{f"{j.em.source}.{k}": v for k, v in lent.items()}, **record}
+                        now, fn = (joined_plan, joined_lookups), joined_fn
+                        break
+            staged = fn(record, sid, ext) if fn is not None else self._one(em, record, sid, ext, *now, final, stamps, check)
+            if moves and sid in moves and staged.state == "ready":
                 staged = move_shared(staged, moves[sid])
             yield staged
+
+    def _compiled(self, em: EntityMap, plan: list[Planned], lookups: Mapping[str, Mapping[str, str]], final: bool,
+                  stamps: list[tuple[str, str, Chain]], check: Callable[[Mapping[str, Any]], list[Found]]) -> RecordFn:
+        """`_one` for this map and pass compiled to straight-line code (executor._compile)."""
+        def waits(lookup: str) -> bool:
+            return lookup == em.id and not final and not isinstance(lookups[lookup], Orphans)
+
+        return compile_record(em.id, em.constants, plan, lookups, stamps, check, waits,
+                              {"Staged": Staged, "Problem": Problem, "PENDING": PENDING, "PARTIAL": PARTIAL,
+                               "content_hash": content_hash}, hashes=self.hashes)
 
     def _one(self, em: EntityMap, record: Mapping[str, Any], sid: str, ext: str, fields: list[Planned],
              lookups: Mapping[str, Mapping[str, str]], final: bool, stamps: list[tuple[str, str, Chain]],
@@ -339,7 +350,7 @@ class Stager:
         if problems:
             return Staged(em.id, sid, ext, "rejected", problems=tuple(problems), warnings=tuple(warnings),
                           references=tuple(refs), source=record)
-        digest = content_hash(hashed)
+        digest = content_hash(hashed) if self.hashes else ""
         return Staged(em.id, sid, ext, "ready", values, (PARTIAL + digest) if partial else digest,
                       warnings=tuple(warnings), references=tuple(refs), source=record)
 

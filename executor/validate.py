@@ -69,7 +69,7 @@ def validate(session: Session, *, write_csv: bool = True) -> ValidationReport:
     missing_emails = 0
     stager = Stager(session.spec, session.source_name, session.source_schema, session.destination_schema,
                     lambda map_id: ready.get(map_id, {}), session.aliases,
-                    reader=lambda entity: read_all(session.source, entity))
+                    reader=lambda entity: read_all(session.source, entity), hashes=False)
     for em in session.ordered_maps():
         missing_emails += check_map(stager, em, read_all(session.source, em.source), report, ready)
         for sid, fld, how in shared_values(session, em):
@@ -94,6 +94,7 @@ def check_map(stager: Stager, em: EntityMap, records: Iterable[Mapping[str, Any]
     loads: dict[str, str] = {}
     ready[em.id] = loads
     looked_up = any(fm.kind == "relation" and fm.lookup == em.id for m in stager.spec.entities for fm in m.fields)
+    refers_to_itself = any(fm.kind == "relation" and fm.lookup == em.id for fm in em.fields)
     self_refs: list[tuple[Staged, str]] = []
     counts = {"records": 0, "ready": 0, "skipped": 0, "rejected": 0}
     email_fields = sorted(t for t in targets if "email" in t.lower() and "additional" not in t.lower()
@@ -113,9 +114,8 @@ def check_map(stager: Stager, em: EntityMap, records: Iterable[Mapping[str, Any]
                 missing_emails += 1
             if looked_up:  # ids only a relation asks for: memory stays flat on the big maps (ledger, notes)
                 loads[s.source_id] = s.source_id
-            for m, ref in s.references:
-                if m == em_id:
-                    self_refs.append((s, ref))
+            if refers_to_itself:
+                self_refs.extend((s, ref) for m, ref in s.references if m == em_id)
     counts["records"] = counts["ready"] + counts["skipped"] + counts["rejected"]
     for s, ref in self_refs:
         if ref not in loads:

@@ -153,14 +153,24 @@ class Chain:
     columns hold few distinct values (phones, e-mails and dates are parsed once each).
     """
 
-    __slots__ = ("_steps", "_target", "_region", "_timezone", "_memo", "_hits", "_misses")
+    __slots__ = ("_steps", "_target", "_region", "_timezone", "_memo", "hits", "_misses")
 
     def __init__(self, steps: Sequence[Step], target: Field | None = None, *, region: str = "US",
                  timezone: str = "UTC") -> None:
         self._steps = tuple((s.name, REGISTRY.get(s.name), dict(s.args)) for s in steps)
         self._target, self._region, self._timezone = target, region, timezone
         self._memo: dict[Any, Outcome | _Rejected] | None = {}
-        self._hits = self._misses = 0
+        self.hits = self._misses = 0
+
+    @property
+    def memo(self) -> Mapping[Any, Any] | None:
+        """Remembered results by input (a text input is its own key; an outcome tuple, or a rejection with
+        code, message and hint), or None when this chain stopped remembering. A caller that finds a result there
+        adds one to `hits` (the chain keeps remembering while hits pay)."""
+        return self._memo
+
+    key = staticmethod(_memo_key)
+    """The key `memo` holds an input under (a text input is its own key)."""
 
     def run(self, value: Any, record: Mapping[str, Any] | None = None) -> Outcome:
         """Every step on `value`, without remembering."""
@@ -178,12 +188,12 @@ class Chain:
             return self.run(value, record)
         found = memo.get(key)
         if found is not None:
-            self._hits += 1
+            self.hits += 1
             if type(found) is _Rejected:
                 raise TransformError(found.code, found.message, hint=found.hint)
             return found  # type: ignore[return-value]
         self._misses += 1
-        if self._misses == _TRIAL and self._hits < self._misses:
+        if self._misses == _TRIAL and self.hits < self._misses:
             self._memo = None  # mostly distinct values: remembering costs more than it saves
         try:
             outcome = self.run(value, record)
