@@ -91,44 +91,44 @@ def _always_fine(f: Field) -> frozenset[type]:
 
 
 def checker(fields: list[Field]) -> Callable[[Mapping[str, Any]], list[Found]]:
-    """check_values compiled for one map: fields no value can fail are left out, verdicts on text remembered."""
-    plan = [(f, f.name, f.required, _can_fail(f), _always_fine(f), dict[str, "tuple[str, str, str] | None"]())
-            for f in fields if f.required or _can_fail(f)]
+    """check_values compiled for one map: fields no value can fail are left out, verdicts on text remembered.
 
-    def check(values: Mapping[str, Any]) -> list[Found]:
-        out: list[Found] = []
-        for f, name, required, typed, fine, memo in plan:
-            value = values.get(name)
-            if value is None:
-                if required:
-                    out.append((name, "required_missing", "is required but empty",
-                                "Fill it in the source or map a default.", "error"))
-                continue
-            kind = type(value)
-            if kind is str:
-                if required and value == "":
-                    out.append((name, "required_missing", "is required but empty",
-                                "Fill it in the source or map a default.", "error"))
-                    continue
-                if not typed:
-                    continue
-                if value in memo:
-                    found = memo[value]
-                else:
-                    found = _type_problem(f, value)
-                    if len(memo) < _MEMO_SIZE:
-                        memo[value] = found
-            elif not typed or kind in fine:
-                continue
-            else:
-                if required and value == "":
-                    out.append((name, "required_missing", "is required but empty",
-                                "Fill it in the source or map a default.", "error"))
-                    continue
-                found = _type_problem(f, value)
-            if found is not None:
-                code, message, fix = found
-                out.append((name, code, message, fix, "warning" if code == "too_long" else "error"))
-        return out
-
+    Written as straight-line code, one block per field (as executor._compile does for staging);
+    only `repr()` literals of field names reach the source, every object is passed in the namespace.
+    """
+    ns: dict[str, Any] = {"P": _type_problem, "MISS": _MISS, "SIZE": _MEMO_SIZE}
+    lines = ["def check(values):", "    get = values.get", "    out = []"]
+    for j, f in enumerate(fields):
+        typed, required = _can_fail(f), f.required
+        if not (required or typed):
+            continue
+        ns[f"F{j}"], ns[f"R{j}"], ns[f"M{j}"], ns[f"OK{j}"] = f, _required(f.name), {}, _always_fine(f)
+        block = [f"v = get({f.name!r})",
+                 "if v is None or v == '':" if required else "if v is None:",
+                 f"    out.append(R{j})" if required else "    pass"]
+        if typed:
+            block += ["elif type(v) is str:", f"    r = M{j}.get(v, MISS)", "    if r is MISS:",
+                      f"        r = _found({f.name!r}, P(F{j}, v))", f"        if len(M{j}) < SIZE:",
+                      f"            M{j}[v] = r", "    if r is not None:", "        out.append(r)",
+                      f"elif type(v) not in OK{j}:", f"    r = _found({f.name!r}, P(F{j}, v))", "    if r is not None:",
+                      "        out.append(r)"]
+        lines += ["    " + line for line in block]
+    lines.append("    return out")
+    ns["_found"] = _found
+    exec(compile("\n".join(lines), "<constraints>", "exec"), ns)  # noqa: S102 - source built above from reprs
+    check: Callable[[Mapping[str, Any]], list[Found]] = ns["check"]
     return check
+
+
+_MISS = object()
+
+
+def _required(name: str) -> Found:
+    return (name, "required_missing", "is required but empty", "Fill it in the source or map a default.", "error")
+
+
+def _found(name: str, problem: tuple[str, str, str] | None) -> Found | None:
+    if problem is None:
+        return None
+    code, message, fix = problem
+    return (name, code, message, fix, "warning" if code == "too_long" else "error")
