@@ -11,10 +11,14 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from executor.workspace import Workspace
 from mapper.errors import ConfigError
+
+if TYPE_CHECKING:
+    from executor.session import Session
+    from executor.validate import ValidationReport
 
 Say = Callable[[str], None]
 DEMO_SEED = 7
@@ -174,6 +178,27 @@ def _drop_refused_maps(session: Any, sample_run: int) -> list[str]:
     return refused
 
 
+def settle(s: Session, say: Say) -> ValidationReport:
+    """Apply the schema plan, validate, and reject the field maps whose transforms refuse most records (demo only)."""
+    from executor.schema_apply import apply_plan, plan_changes
+    from executor.validate import validate
+
+    view = plan_changes(s.spec, s.destination.describe(), s.ws.settings.destination.kind, s.ledger,
+                        s.destination.capabilities)
+    apply_plan(view, s.destination, s.ledger)
+    s.destination_schema = s.destination.describe()
+    s.destination_schema.save(s.ws.destination_schema_path)
+    say(f"Schema plan: created {len(view.pending)} custom field(s)/object(s).")
+    report = validate(s)
+    dropped = _drop_failing_fields(s, report)
+    if dropped:
+        s.spec.save(s.ws.mapping_path)
+        report = validate(s)
+        say(f"Rejected {dropped} confirmed field map(s) whose transforms refused more than "
+            f"{_FAILING_SHARE:.0%} of their records (demo only; a person would fix the value maps instead).")
+    return report
+
+
 def run_demo(root: Path, *, dest: str = "odoo", patients: int = 200, say: Say = print) -> dict[str, Any]:
     """The whole pipeline; the summary the --json output prints."""
     from executor.dedupe import decide
@@ -182,25 +207,12 @@ def run_demo(root: Path, *, dest: str = "odoo", patients: int = 200, say: Say = 
     from executor.rollback import rollback
     from executor.run import execute
     from executor.sample import sample
-    from executor.schema_apply import apply_plan, plan_changes
     from executor.session import Session
-    from executor.validate import validate
 
     started = time.perf_counter()
     ws, threshold = prepare(root, dest=dest, patients=patients, say=say)
     with Session.open(ws) as s:
-        view = plan_changes(s.spec, s.destination.describe(), dest, s.ledger, s.destination.capabilities)
-        apply_plan(view, s.destination, s.ledger)
-        s.destination_schema = s.destination.describe()
-        s.destination_schema.save(ws.destination_schema_path)
-        say(f"Schema plan: created {len(view.pending)} custom field(s)/object(s).")
-        report = validate(s)
-        dropped = _drop_failing_fields(s, report)
-        if dropped:
-            s.spec.save(ws.mapping_path)
-            report = validate(s)
-            say(f"Rejected {dropped} confirmed field map(s) whose transforms refused more than "
-                f"{_FAILING_SHARE:.0%} of their records (demo only; a person would fix the value maps instead).")
+        report = settle(s, say)
         merged = decide(s.ledger, None, "confirmed", min_score=threshold)
         decide(s.ledger, None, "split")
         owners = resolve_owners(s)

@@ -91,7 +91,7 @@ def stage(practice: str, materialise: bool = False, naive: bool = False, extract
     ready: dict[str, dict[str, str]] = {}
     report = ValidationReport()
     stager = Stager(spec, "dentrix", src_schema, schema, lambda map_id: ready.get(map_id, {}),
-                    reader=lambda entity: read_all(source, entity))
+                    reader=lambda entity: read_all(source, entity), hashes=naive)
     records = 0
     wall, cpu = time.perf_counter(), time.process_time()
     for em in entity_order(spec):
@@ -113,10 +113,14 @@ FULL_MAP_PATIENTS = int(os.environ.get("BRIDGEWORK_BENCH_FULL_MAP_PATIENTS", "10
 
 
 def prepare_full_map(root: str, patients: int) -> str:
-    """A demo workspace (generated practice, the proposer's whole map for Odoo, demo-confirmed); its folder."""
-    from executor.demo import prepare
+    """A demo workspace as the demo loads it (generated practice, the proposer's whole map for Odoo, demo-confirmed,
+    schema plan applied, field maps that refuse most records rejected); its folder."""
+    from executor.demo import prepare, settle
+    from executor.session import Session
 
     ws, _ = prepare(Path(root), dest="odoo", patients=patients, say=lambda _msg: None)
+    with Session.open(ws) as s:
+        settle(s, say=lambda _msg: None)
     return str(ws.root)
 
 
@@ -138,7 +142,7 @@ def stage_full_map(ws_root: str, naive: bool = False) -> dict[str, float]:
     ready: dict[str, dict[str, str]] = {}
     report = ValidationReport()
     stager = Stager(spec, "dentrix", src_schema, dest, lambda map_id: ready.get(map_id, {}),
-                    reader=lambda entity: read_all(source, entity))
+                    reader=lambda entity: read_all(source, entity), hashes=naive)
     wall, cpu = time.perf_counter(), time.process_time()
     fields = 0
     for em in entity_order(spec):
