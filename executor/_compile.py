@@ -36,7 +36,8 @@ def compile_record(em_id: str, consts: Mapping[str, Any], fields: Sequence[tuple
     (same map, first pass, no orphan list). `names`: Staged, Problem, PENDING, PARTIAL, content_hash.
     `hashes`: False leaves the content hash out (validation needs none), and with it every line that feeds it.
     """
-    ns: dict[str, Any] = {**names, "CONSTS": dict(consts), "TransformError": TransformError, "KEY": Chain.key, "check": check, "EM": em_id}
+    ns: dict[str, Any] = {**names, "CONSTS": dict(consts), "TransformError": TransformError, "KEY": Chain.key,
+                          "check": check, "EM": em_id}
     stamp_names = {name for name, _, _ in stamps}
     counts: dict[str, int] = {}
     for name, *_ in fields:

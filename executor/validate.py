@@ -95,7 +95,7 @@ def check_map(stager: Stager, em: EntityMap, records: Iterable[Mapping[str, Any]
     ready[em.id] = loads
     looked_up = any(fm.kind == "relation" and fm.lookup == em.id for m in stager.spec.entities for fm in m.fields)
     refers_to_itself = any(fm.kind == "relation" and fm.lookup == em.id for fm in em.fields)
-    self_refs: list[tuple[Staged, str]] = []
+    self_refs: list[tuple[str, str]] = []  # (source id, id it points at): ids only, memory stays flat
     counts = {"records": 0, "ready": 0, "skipped": 0, "rejected": 0}
     email_fields = sorted(t for t in targets if "email" in t.lower() and "additional" not in t.lower()
                           or dest is not None and dest.has(t) and dest.field(t).type == "email")
@@ -115,12 +115,12 @@ def check_map(stager: Stager, em: EntityMap, records: Iterable[Mapping[str, Any]
             if looked_up:  # ids only a relation asks for: memory stays flat on the big maps (ledger, notes)
                 loads[s.source_id] = s.source_id
             if refers_to_itself:
-                self_refs.extend((s, ref) for m, ref in s.references if m == em_id)
+                self_refs.extend((s.source_id, ref) for m, ref in s.references if m == em_id)
     counts["records"] = counts["ready"] + counts["skipped"] + counts["rejected"]
-    for s, ref in self_refs:
+    for sid, ref in self_refs:
         if ref not in loads:
-            findings.append(_finding(s, Problem("", "unresolved_reference", f"points at {em.id} {ref}, which will not load",
-                                                "Fix or load that record first."), "error"))
+            findings.append(Finding(em_id, sid, "", "", "unresolved_reference", f"points at {em_id} {ref}, which will not load",
+                                    "Fix or load that record first.", "error"))
     for key, value in counts.items():
         getattr(report, key)[em.id] = value
     return missing_emails
