@@ -88,6 +88,26 @@ def content_hash(values: Mapping[str, Any]) -> str:
     return _blake2b((head + repr([values[k] for k in keys])).encode("utf-8"), digest_size=16).hexdigest()
 
 
+def hasher(keys: Iterable[str]) -> Callable[[Mapping[str, Any]], str]:
+    """content_hash for records that hold exactly `keys`, with their order and text worked out once (any other
+    record is hashed by content_hash itself, so the result is always content_hash's)."""
+    order = tuple(sorted(set(keys)))
+    size, head = len(order), _blake2b(repr(order).encode("utf-8"), digest_size=16)  # the keys' text, hashed once
+
+    def hash_(values: Mapping[str, Any]) -> str:
+        if len(values) == size:
+            try:  # as many keys and every one of them present: the same keys
+                text = repr(list(map(values.__getitem__, order)))
+            except KeyError:
+                return content_hash(values)
+            digest = head.copy()
+            digest.update(text.encode("utf-8"))
+            return digest.hexdigest()
+        return content_hash(values)
+
+    return hash_
+
+
 _KEY_TEXT: dict[tuple[str, ...], str] = {}
 _KEY_TEXT_SIZE = 4_096
 _blake2b = hashlib.blake2b
@@ -194,7 +214,7 @@ class Stager:
             return None
         if em.id not in self._ready:
             echo = Stager(self.spec, self.source_name, self.source_schema, self.destination_schema,
-                          lambda _: Echo(), self.aliases, reader=self.reader)
+                          lambda _: Echo(), self.aliases, reader=self.reader, hashes=False)
             merged = self.aliases(em.id) if self.aliases is not None else {}
             refs = {s.source_id: [merged.get(r, r) for m, r in s.references if m == em.id]
                     for s in echo.stage(em, self.prescan(em)) if s.state == "ready"}
@@ -279,7 +299,8 @@ class Stager:
 
         return compile_record(em.id, em.constants, plan, lookups, stamps, check, waits,
                               {"Staged": Staged, "Problem": Problem, "PENDING": PENDING, "PARTIAL": PARTIAL,
-                               "content_hash": content_hash}, hashes=self.hashes)
+                               "content_hash": hasher([*em.constants, *(name for name, *_ in plan)])},
+                              hashes=self.hashes)
 
     def _one(self, em: EntityMap, record: Mapping[str, Any], sid: str, ext: str, fields: list[Planned],
              lookups: Mapping[str, Mapping[str, str]], final: bool, stamps: list[tuple[str, str, Chain]],

@@ -32,7 +32,7 @@ def demotions(session: Session, em: EntityMap) -> dict[str, list[Demotion]]:
     from executor.staging import Stager
 
     stager = Stager(session.spec, session.source_name, session.source_schema, session.destination_schema,
-                    lambda _: Echo(), session.aliases)
+                    lambda _: Echo(), session.aliases, hashes=False)
     dest = stager.dest_entity(em)
     if dest is None:
         return {}

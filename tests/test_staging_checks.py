@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from executor.constraints import check_values, checker
-from executor.staging import content_hash
+from executor.staging import content_hash, hasher
 from mapper.schema import Field
 
 FIELDS = [
@@ -58,3 +58,10 @@ def test_content_hash_tells_equal_values_of_other_types_and_other_keys_apart() -
              {"a": 1, "b": None}, {"a": date(2024, 1, 2)}, {"a": datetime(2024, 1, 2)}]
     assert len({content_hash(v) for v in alike}) == len(alike)
     assert content_hash({"a": 1, "b": 2}) == content_hash({"b": 2, "a": 1})
+
+
+def test_a_hasher_for_known_keys_equals_content_hash_for_any_record() -> None:
+    hash_ = hasher(["b", "a", "c", "a"])
+    for values in ({"a": 1, "b": "x", "c": None}, {"c": date(2024, 1, 2), "a": True, "b": Decimal("1.0")},
+                   {"a": 1, "b": 2, "d": 3}, {"a": 1, "b": 2}, {"a": 1, "b": 2, "c": 3, "d": 4}, {}):
+        assert hash_(values) == content_hash(values), values
