@@ -12,12 +12,14 @@ import pytest
 from executor.workspace import Workspace
 from mapper.profile import profile_records
 from mapper.schema import Entity, Field, Schema
-from mapper.spec import Candidate, EntityMap, FieldMap, MappingSpec
+from mapper.spec import Candidate, EntityMap, FieldMap, MappingSpec, TransformStep
 
 if TYPE_CHECKING:
     from executor.session import Session
 
 APP = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
+OPTIONS = ("active", "inactive", "archived")
+MAP_ID = "patient->res.partner"
 
 
 def _source() -> Schema:
@@ -183,3 +185,32 @@ def demo_loaded(demo_planned: Workspace, tmp_path_factory: pytest.TempPathFactor
     with _session_on_a_copy(demo_planned, tmp_path_factory, "loaded") as s:
         execute(s, "full")
     return s.ws
+
+
+def picklist_workspace_at(root: Path) -> Workspace:
+    """A workspace whose patient status feeds a picklist through a value map nobody has filled yet."""
+    records = [{"patid": i, "status": str(1 + i % 2), "firstname": f"Ann{i}"} for i in range(40)]
+    prof = profile_records(records, list(records[0]))
+    source = Schema("dentrix", (Entity("patient", (Field("patid", "int", is_key=True, profile=prof["patid"]),
+                                                   Field("status", "int", profile=prof["status"]),
+                                                   Field("firstname", "string", profile=prof["firstname"])),
+                                       key="patid", row_count=40),))
+    destination = Schema("odoo", (Entity("res.partner", (Field("name", "string"),
+                                                         Field("x_status", "enum", enum_values=OPTIONS))),))
+    fields = [FieldMap(source="status", target="x_status", score=0.9, why="both hold the patient's status",
+                       transforms=[TransformStep(name="value_map", args={"map": {}})]),
+              FieldMap(source="firstname", target="name", score=0.8, why="name")]
+    spec = MappingSpec(source="dentrix", destination="odoo", entities=[
+        EntityMap(id=MAP_ID, source="patient", target="res.partner", key="patid", score=0.9, why="people", fields=fields)])
+    ws = Workspace.create(root, {"kind": "csv", "path": str(root.parent)}, {"kind": "odoo", "url": "local"})
+    source.save(ws.source_schema_path)
+    destination.save(ws.destination_schema_path)
+    spec.save(ws.mapping_path)
+    return ws
+
+
+@pytest.fixture
+def picklist_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    ws = picklist_workspace_at(tmp_path / "ws")
+    monkeypatch.setenv("BRIDGEWORK_WORKSPACE", str(ws.root))
+    yield ws

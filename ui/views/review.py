@@ -11,6 +11,7 @@ import streamlit as st
 from mapper.schema import Entity
 from mapper.spec import CustomFieldDef, Decision, EntityMap, FieldMap, now_utc, validate_against
 from ui import state
+from ui.value_maps import REJECT, apply_choices, choice_of, known_codes, options_of, other_choice, value_map_step
 
 SKIP = "skip"
 LOW = 0.6
@@ -251,3 +252,41 @@ if b4.button("Reject proposal", key="reject_field"):
     _decide(fm, "rejected")
     _save(f"Rejected the proposal for {fm.sources[0]}")
     st.rerun()
+
+
+def _picklist_of(fm: FieldMap) -> tuple[str, ...]:
+    """The destination options of the field this map writes (empty when it is not a picklist)."""
+    name = fm.target_name
+    if not name or not destination.has(em.target) or not destination.entity(em.target).has(name):
+        return ()
+    return destination.entity(em.target).field(name).enum_values
+
+
+step = value_map_step(fm)
+picklist = _picklist_of(fm) if step is not None else ()
+if step is not None and picklist:
+    st.markdown(f"**Value map**: each code in {' + '.join(fm.sources)} becomes one of {fm.target_name}'s options. "
+                "Until a code is mapped, its records are refused and listed in the correction report.")
+    codes = known_codes(fm, src_entity, step)
+    if not codes:
+        st.caption("The source profile lists no frequent codes for this column: add a row per code.")
+    current = {str(k).strip().lower(): v for k, v in (step.args.get("map") or {}).items()}
+    chosen_options = [choice_of(current[c.strip().lower()]) if c.strip().lower() in current else None for c in codes]
+    choices = options_of(picklist)
+    edited = st.data_editor(
+        pd.DataFrame({"Source code": codes, "Destination option": chosen_options}),
+        key=f"value_map_{em.id}_{fm.key}", hide_index=True, num_rows="dynamic", width="stretch",
+        column_config={
+            "Source code": st.column_config.TextColumn(help="The code as the source system stores it"),
+            "Destination option": st.column_config.SelectboxColumn(options=choices, help="What the destination gets"),
+        },
+    )
+    others = [REJECT, *choices]
+    fallback = other_choice(step)
+    other = st.selectbox("Any other code", others, index=others.index(fallback) if fallback in others else 0,
+                         key=f"value_map_other_{em.id}_{fm.key}")
+    if st.button("Save value map", key="save_value_map"):
+        mapped = apply_choices(step, list(zip(edited["Source code"], edited["Destination option"])), other)
+        _decide(fm, "confirmed")
+        _save(f"Value map for {' + '.join(fm.sources)}: {mapped} code(s) mapped; any other code: {other}")
+        st.rerun()
