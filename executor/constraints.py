@@ -43,7 +43,8 @@ def _type_problem(f: Field, value: Any) -> tuple[str, str, str] | None:
     if t == "phone" and not _PHONE.match(str(value)):
         return "invalid_phone", "is not a valid phone number", "Fix it in the source or add the phone_e164 transform."
     if t == "enum" and f.enum_values and str(value) not in f.enum_values:
-        return "bad_picklist", "is not one of the field's options", "Map it with a value_map/picklist transform."
+        return ("bad_picklist", "is not one of the field's options",
+                "Map its codes in the review app (Review the map, the field, Value map).")
     if f.max_length and isinstance(value, str) and len(value) > f.max_length:
         return "too_long", f"is longer than {f.max_length} characters (would be cut)", "Shorten it or map to a longer field."
     return None

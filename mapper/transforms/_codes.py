@@ -59,7 +59,7 @@ def value_map(
     raise TransformError(
         "unknown_code",
         f"{target_label(ctx)} holds a code the value map does not list.",
-        hint="Add it to the value_map map in mapping.yaml (or give a default).",
+        hint="Map the code in the review app (Review the map, the field, Value map) or in mapping.yaml.",
     )
 
 
