@@ -67,7 +67,8 @@ def compile_record(em_id: str, consts: Mapping[str, Any], fields: Sequence[tuple
             memo = chain.memo
             if type(src) is str and memo is not None:
                 ns[f"M{i}"] = memo
-                run = [f"o = M{i}.get(v if type(v) is str else KEY(v))", "if o is None:", "    try:",
+                key = "v if type(v) is str else (int, v) if type(v) is int else KEY(v)" if _INT_KEY else "KEY(v)"
+                run = [f"o = M{i}.get({key})", "if o is None:", "    try:",
                        f"        o = C{i}(v, record)", "    except TransformError as exc:", "        o = exc",
                        "else:", f"    C{i}.hits += 1"]
             else:
@@ -96,6 +97,10 @@ def compile_record(em_id: str, consts: Mapping[str, Any], fields: Sequence[tuple
     exec(compile("\n".join(lines), f"<staging {em_id}>", "exec"), ns)  # noqa: S102 - source built above from reprs
     fn: RecordFn = ns["one"]
     return fn
+
+
+_INT_KEY = Chain.key(7) == (int, 7) and Chain.key("7") == "7"
+"""Whether the memo's key of a text is the text and of an int (int, value): then the code builds them inline."""
 
 
 def _keeps_none(chain: Chain) -> bool:

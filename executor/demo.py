@@ -17,8 +17,8 @@ from executor.workspace import Workspace
 from mapper.errors import ConfigError
 
 if TYPE_CHECKING:
+    from executor.owners import OwnerReport
     from executor.session import Session
-    from executor.validate import ValidationReport
 
 Say = Callable[[str], None]
 DEMO_SEED = 7
@@ -178,8 +178,14 @@ def _drop_refused_maps(session: Any, sample_run: int) -> list[str]:
     return refused
 
 
-def settle(s: Session, say: Say) -> ValidationReport:
-    """Apply the schema plan, validate, and reject the field maps whose transforms refuse most records (demo only)."""
+def settle(s: Session, threshold: float, say: Say) -> OwnerReport:
+    """Everything the demo does before the load: apply the schema plan, validate, reject the field maps whose
+    transforms refuse most records, decide duplicate groups, resolve owners, sample and reject the entity maps the
+    destination refuses outright (the shortcuts are demo only and said so). The owner resolution."""
+    from executor.dedupe import decide
+    from executor.owners import resolve_owners
+    from executor.rollback import rollback
+    from executor.sample import sample
     from executor.schema_apply import apply_plan, plan_changes
     from executor.validate import validate
 
@@ -196,44 +202,40 @@ def settle(s: Session, say: Say) -> ValidationReport:
         report = validate(s)
         say(f"Rejected {dropped} confirmed field map(s) whose transforms refused more than "
             f"{_FAILING_SHARE:.0%} of their records (demo only; a person would fix the value maps instead).")
-    return report
+    merged = decide(s.ledger, None, "confirmed", min_score=threshold)
+    decide(s.ledger, None, "split")
+    owners = resolve_owners(s)
+    say(f"Validated: {sum(report.rejected.values()):,} record(s) with problems (correction report {report.csv_path}); "
+        f"{report.duplicate_groups} duplicate group(s), {merged} merged automatically at >= {threshold:.2f} (demo only); "
+        f"{owners.matched} provider(s) matched to users, {len(owners.unassigned)} unassigned "
+        f"({_placeholder_text(owners.placeholder)}; owner report {owners.csv_path}).")
+    refused: list[str] = []
+    for _ in range(3):  # sample; drop what the destination refuses outright (demo only); sample again
+        trial = sample(s, 10)
+        rollback(s, trial.run.run_id)
+        more = _drop_refused_maps(s, trial.run.run_id)
+        if not more:
+            break
+        refused += more
+        s.spec.save(s.ws.mapping_path)
+    if refused:
+        say(f"Rejected {len(refused)} entity map(s) the destination refused for every sampled record "
+            f"(demo only; a person would fix their required fields): {', '.join(refused)}.")
+    silent = sum(len(d.silent_changes) for d in trial.diffs)
+    say(f"Sample: {len(trial.diffs)} record(s) read back, {silent} silent change(s) flagged; rolled back.")
+    return owners
 
 
 def run_demo(root: Path, *, dest: str = "odoo", patients: int = 200, say: Say = print) -> dict[str, Any]:
     """The whole pipeline; the summary the --json output prints."""
-    from executor.dedupe import decide
-    from executor.owners import resolve_owners
     from executor.reconcile import reconcile
-    from executor.rollback import rollback
     from executor.run import execute
-    from executor.sample import sample
     from executor.session import Session
 
     started = time.perf_counter()
     ws, threshold = prepare(root, dest=dest, patients=patients, say=say)
     with Session.open(ws) as s:
-        report = settle(s, say)
-        merged = decide(s.ledger, None, "confirmed", min_score=threshold)
-        decide(s.ledger, None, "split")
-        owners = resolve_owners(s)
-        say(f"Validated: {sum(report.rejected.values()):,} record(s) with problems (correction report {report.csv_path}); "
-            f"{report.duplicate_groups} duplicate group(s), {merged} merged automatically at >= {threshold:.2f} (demo only); "
-            f"{owners.matched} provider(s) matched to users, {len(owners.unassigned)} unassigned "
-            f"({_placeholder_text(owners.placeholder)}; owner report {owners.csv_path}).")
-        refused: list[str] = []
-        for _ in range(3):  # sample; drop what the destination refuses outright (demo only); sample again
-            trial = sample(s, 10)
-            rollback(s, trial.run.run_id)
-            more = _drop_refused_maps(s, trial.run.run_id)
-            if not more:
-                break
-            refused += more
-            s.spec.save(ws.mapping_path)
-        if refused:
-            say(f"Rejected {len(refused)} entity map(s) the destination refused for every sampled record "
-                f"(demo only; a person would fix their required fields): {', '.join(refused)}.")
-        silent = sum(len(d.silent_changes) for d in trial.diffs)
-        say(f"Sample: {len(trial.diffs)} record(s) read back, {silent} silent change(s) flagged; rolled back.")
+        owners = settle(s, threshold, say)
         run = execute(s, "full")
         rec = reconcile(s)
         objects = {m: {"source": r.source, "loaded": r.loaded, "skipped": r.skipped, "rejected": r.rejected,

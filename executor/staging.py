@@ -51,9 +51,13 @@ class Problem:
     fix: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Staged:
-    """One source record after transforms: ready to write, skipped by the map, or rejected."""
+    """One source record after transforms: ready to write, skipped by the map, or rejected.
+
+    Treated as a value and never changed once made, but not `frozen`: a frozen dataclass sets each
+    of its ten fields through object.__setattr__, ~1 us more per record (5% of `validate`).
+    """
 
     map_id: str
     source_id: str

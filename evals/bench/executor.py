@@ -115,13 +115,13 @@ FULL_MAP_PATIENTS = int(os.environ.get("BRIDGEWORK_BENCH_FULL_MAP_PATIENTS", "10
 
 def prepare_full_map(root: str, patients: int) -> str:
     """A demo workspace as the demo loads it (generated practice, the proposer's whole map for Odoo, demo-confirmed,
-    schema plan applied, field maps that refuse most records rejected); its folder."""
+    everything executor.demo.settle does before the load); its folder."""
     from executor.demo import prepare, settle
     from executor.session import Session
 
-    ws, _ = prepare(Path(root), dest="odoo", patients=patients, say=lambda _msg: None)
+    ws, threshold = prepare(Path(root), dest="odoo", patients=patients, say=lambda _msg: None)
     with Session.open(ws) as s:
-        settle(s, say=lambda _msg: None)
+        settle(s, threshold, say=lambda _msg: None)
     return str(ws.root)
 
 
