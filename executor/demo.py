@@ -201,7 +201,7 @@ def settle(s: Session, threshold: float, say: Say) -> OwnerReport:
         s.spec.save(s.ws.mapping_path)
         report = validate(s)
         say(f"Rejected {dropped} confirmed field map(s) whose transforms refused more than "
-            f"{_FAILING_SHARE:.0%} of their records (demo only; a person would fix the value maps instead).")
+            f"{_FAILING_SHARE:.0%} of their records (demo only; a person would fill their value maps in the review app instead).")
     merged = decide(s.ledger, None, "confirmed", min_score=threshold)
     decide(s.ledger, None, "split")
     owners = resolve_owners(s)
