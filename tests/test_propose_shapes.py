@@ -63,3 +63,15 @@ def test_a_circle_between_maps_keeps_the_link_to_the_most_linked_map() -> None:
     assert kept.kind == "relation"
     assert (dropped.kind, dropped.lookup, dropped.target) == ("custom", None, "custom:primaryCoverage")
     assert dropped.custom is not None and dropped.custom.type == "string"
+
+
+def test_a_picklist_value_map_starts_with_the_text_codes_that_name_an_option() -> None:
+    from mapper.propose.proposer import suggest_transforms
+    from mapper.schema import Field, ValueProfile
+
+    src = Field("status", "string", profile=ValueProfile(top_values=("Active", "Non Patient", "New", "2")))
+    tgt = Field("stage", "enum", enum_values=("ACTIVE", "NON_PATIENT", "INACTIVE", "2"))
+    step = next(s for s in suggest_transforms(src, tgt) if s.name == "value_map")
+    assert step.args == {"map": {"Active": "ACTIVE", "Non Patient": "NON_PATIENT"}}  # "New": no option; "2": a person
+    required = Field("stage", "enum", enum_values=("ACTIVE", "NON_PATIENT"), required=True)
+    assert next(s for s in suggest_transforms(src, required) if s.name == "value_map").args == {"map": {}}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -256,7 +258,7 @@ def suggest_transforms(src: Field, tgt: Field, destination_kind: str | None = No
     names = list(rules.get(f"{stype}->{ttype}", ()) or rules.get(f"source:{stype}", ()) or rules.get(f"target:{ttype}", ()))
     steps = [TransformStep(name=n) for n in names]
     if ttype == "enum" and not any(s.name == "value_map" for s in steps):
-        steps.append(TransformStep(name="value_map", args={"map": {}}))
+        steps.append(TransformStep(name="value_map", args={"map": same_named_options(src, tgt)}))
     if tgt.max_length and stype in ("string", "text") and (src.max_length or 10**9) > tgt.max_length:
         steps.append(TransformStep(name="truncate", args={"length": tgt.max_length}))
     source_units, target_units = unit_rules()
@@ -264,6 +266,21 @@ def suggest_transforms(src: Field, tgt: Field, destination_kind: str | None = No
     if have and want and have != want:
         steps.append(TransformStep(name="duration_unit", args={"source_unit": have, "target_unit": want}))
     return [s for s in steps if check_step(s.name, s.args) is None]
+
+
+def same_named_options(src: Field, tgt: Field) -> dict[str, str]:
+    """A value map's entries for the source's frequent text codes that name a picklist option ("Non Patient" ->
+    "NON_PATIENT"); numeric codes are left to a person (Dentrix priority 1 need not mean the option '1'), and so
+    is every code of a required picklist (the plan proposes its map with a default)."""
+    def norm(text: str) -> str:
+        return re.sub(r"[\s_\-]+", " ", text).strip().lower()
+
+    if tgt.required:
+        return {}  # a required picklist's map and default come from mapper/knowledge/required_defaults.yaml (plan)
+    options = {norm(o): o for o in tgt.enum_values}
+    codes = src.profile.top_values if src.profile is not None else ()
+    return {code: options[norm(code)] for code in codes
+            if not norm(code).replace(".", "").isdigit() and norm(code) in options}
 
 
 def _custom_field(f: Field, kind: str, reason: str, alternatives: list[SpecCandidate], lookup: str | None) -> FieldMap:
