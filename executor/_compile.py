@@ -62,28 +62,7 @@ def compile_record(em_id: str, consts: Mapping[str, Any], fields: Sequence[tuple
         body = [f"v = get({src!r})" if type(src) is str else f"v = [{', '.join(f'get({s!r})' for s in src)}]"]
         tail = _tail(i, name, lookup, lookups, ns, waits, simple=counts[name] == 1 and name not in consts
                      and name not in stamp_names, hashes=hashes)
-        if chain is not None:
-            ns[f"C{i}"] = chain
-            memo = chain.memo
-            if type(src) is str and memo is not None:
-                ns[f"M{i}"] = memo
-                key = "v if type(v) is str else (int, v) if type(v) is int else KEY(v)" if _INT_KEY else "KEY(v)"
-                run = [f"o = M{i}.get({key})", "if o is None:", "    try:",
-                       f"        o = C{i}(v, record)", "    except TransformError as exc:", "        o = exc",
-                       "else:", f"    C{i}.hits += 1"]
-            else:
-                run = ["try:", f"    o = C{i}(v, record)", "except TransformError as exc:", "    o = exc"]
-            # a remembered rejection and a TransformError both carry code, message and hint
-            run += ["if type(o) is not tuple:", f"    problems.append(Problem({name!r}, o.code, o.message, o.hint))",
-                    "else:", "    v, raised = o", "    if raised:",
-                    f"        warnings.extend([Problem({name!r}, w.code, w.message) for w in raised])",
-                    *("    " + line for line in tail)]
-            if type(src) is str and _keeps_none(chain):  # an empty column skips the chain
-                body += ["if v is not None:", *("    " + line for line in run), "else:", *("    " + line for line in tail)]
-            else:
-                body += run
-        else:
-            body += tail
+        body += _chain(i, name, src, chain, tail, ns) if chain is not None else tail
         lines += ["    " + line for line in body]
     lines += ["    found = check(values)", "    if found:",
               "        for name, code, message, fix, severity in found:",
@@ -97,6 +76,27 @@ def compile_record(em_id: str, consts: Mapping[str, Any], fields: Sequence[tuple
     exec(compile("\n".join(lines), f"<staging {em_id}>", "exec"), ns)  # noqa: S102 - source built above from reprs
     fn: RecordFn = ns["one"]
     return fn
+
+
+def _chain(i: int, name: str, src: Any, chain: Chain, tail: list[str], ns: dict[str, Any]) -> list[str]:
+    """The lines running a field's chain on `v` (a remembered result is one look-up), then `tail` on its result."""
+    ns[f"C{i}"] = chain
+    memo = chain.memo
+    if type(src) is str and memo is not None:
+        ns[f"M{i}"] = memo
+        key = "v if type(v) is str else (int, v) if type(v) is int else KEY(v)" if _INT_KEY else "KEY(v)"
+        run = [f"o = M{i}.get({key})", "if o is None:", "    try:", f"        o = C{i}(v, record)",
+               "    except TransformError as exc:", "        o = exc", "else:", f"    C{i}.hits += 1"]
+    else:
+        run = ["try:", f"    o = C{i}(v, record)", "except TransformError as exc:", "    o = exc"]
+    # a remembered rejection and a TransformError both carry code, message and hint
+    run += ["if type(o) is not tuple:", f"    problems.append(Problem({name!r}, o.code, o.message, o.hint))",
+            "else:", "    v, raised = o", "    if raised:",
+            f"        warnings.extend([Problem({name!r}, w.code, w.message) for w in raised])",
+            *("    " + line for line in tail)]
+    if type(src) is str and _keeps_none(chain):  # an empty column skips the chain
+        return ["if v is not None:", *("    " + line for line in run), "else:", *("    " + line for line in tail)]
+    return run
 
 
 _INT_KEY = Chain.key(7) == (int, 7) and Chain.key("7") == "7"
