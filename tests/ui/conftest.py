@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from executor.workspace import Workspace
 from mapper.profile import profile_records
@@ -185,6 +186,16 @@ def demo_loaded(demo_planned: Workspace, tmp_path_factory: pytest.TempPathFactor
     with _session_on_a_copy(demo_planned, tmp_path_factory, "loaded") as s:
         execute(s, "full")
     return s.ws
+
+
+def open_review() -> AppTest:
+    """The review page of the app on $BRIDGEWORK_WORKSPACE, driven by streamlit.testing (no exception raised)."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.run()
+    at.switch_page("views/review.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def picklist_workspace_at(root: Path) -> Workspace:

@@ -6,16 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from executor.workspace import Workspace
 from mapper.spec import MappingSpec
-from tests.ui.conftest import APP
-
-
-def _review(ws: Workspace) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.run()
-    at.switch_page("views/review.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+from tests.ui.conftest import APP, open_review
 
 
 def _spec(ws: Workspace) -> MappingSpec:
@@ -23,7 +14,7 @@ def _spec(ws: Workspace) -> MappingSpec:
 
 
 def test_review_page_shows_proposals(review_workspace: Workspace) -> None:
-    at = _review(review_workspace)
+    at = open_review()
     assert at.title[0].value == "Review the map"
     assert [m.value for m in at.metric][:3] == ["5", "0", "5"]
     frame = at.data_editor[0].value
@@ -32,7 +23,7 @@ def test_review_page_shows_proposals(review_workspace: Workspace) -> None:
 
 
 def test_confirm_a_field(review_workspace: Workspace) -> None:
-    at = _review(review_workspace)
+    at = open_review()
     at.selectbox(key="field_pick").set_value(1).run()
     at.button(key="confirm_field").click().run()
     assert not at.exception
@@ -41,7 +32,7 @@ def test_confirm_a_field(review_workspace: Workspace) -> None:
 
 
 def test_change_a_target(review_workspace: Workspace) -> None:
-    at = _review(review_workspace)
+    at = open_review()
     at.selectbox(key="field_pick").set_value(1).run()
     at.selectbox(key="target_pick_patient->res.partner_1").set_value("phone").run()
     at.button(key="confirm_field").click().run()
@@ -49,7 +40,7 @@ def test_change_a_target(review_workspace: Workspace) -> None:
 
 
 def test_create_a_custom_field(review_workspace: Workspace) -> None:
-    at = _review(review_workspace)
+    at = open_review()
     at.selectbox(key="field_pick").set_value(3).run()
     at.button(key="custom_field").click().run()
     fm = _spec(review_workspace).entities[0].fields[3]
@@ -58,7 +49,7 @@ def test_create_a_custom_field(review_workspace: Workspace) -> None:
 
 
 def test_bulk_accept_above_threshold(review_workspace: Workspace) -> None:
-    at = _review(review_workspace)
+    at = open_review()
     at.slider(key="threshold").set_value(0.9).run()
     at.button(key="bulk_accept").click().run()
     statuses = [fm.status for fm in _spec(review_workspace).entities[0].fields]
@@ -66,7 +57,7 @@ def test_bulk_accept_above_threshold(review_workspace: Workspace) -> None:
 
 
 def test_skip_and_edit_in_the_table(review_workspace: Workspace) -> None:
-    at = _review(review_workspace)
+    at = open_review()
     at.session_state["editor_patient->res.partner"] = {
         "edited_rows": {4: {"Target": "skip"}, 0: {"Confirm": True}}, "added_rows": [], "deleted_rows": []}
     at.run()
@@ -84,7 +75,7 @@ def test_no_workspace_is_a_readable_message(monkeypatch) -> None:  # type: ignor
 
 
 def test_entity_level_choice_is_editable(review_workspace: Workspace) -> None:
-    at = _review(review_workspace)
+    at = open_review()
     at.selectbox(key="entity_kind_patient->res.partner").set_value("merge").run()
     at.button(key="entity_save_patient->res.partner").click().run()
     assert not at.exception
@@ -97,7 +88,7 @@ def test_changed_since_last_review_shows_stale_decisions(review_workspace: Works
     spec.entities[0].fields[1].decision = spec.entities[0].fields[1].decision.model_copy(update={"status": "confirmed", "by": "ann"})
     spec.entities[0].fields[1].target = "pager_gone"
     spec.save(review_workspace.mapping_path)
-    at = _review(review_workspace)
+    at = open_review()
     assert "no longer fit" in at.warning[0].value
     at.radio(key="show_filter").set_value("Changed since last review").run()
     assert list(at.data_editor[0].value["Source field"]) == ["pager"]

@@ -5,27 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from executor.workspace import Workspace
 from mapper.schema import Schema
 from mapper.spec import FieldMap, MappingSpec, TransformStep
 from mapper.transforms import Chain, TransformError
-from tests.ui.conftest import APP, MAP_ID, picklist_workspace_at
+from tests.ui.conftest import MAP_ID, open_review, picklist_workspace_at
 from ui.value_maps import LEAVE_EMPTY, REJECT, apply_choices, known_codes
 
 
-def _review() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.run()
-    at.switch_page("views/review.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def test_the_editor_lists_the_source_codes_and_saves_a_working_map(picklist_workspace: Workspace) -> None:
-    at = _review()
+    at = open_review()
     editor = at.data_editor(key=f"value_map_{MAP_ID}_status")
     assert sorted(editor.value["Source code"]) == ["1", "2"]
     assert editor.value["Destination option"].isna().all()  # nothing chosen yet: the admin decides
@@ -46,7 +36,7 @@ def test_the_editor_lists_the_source_codes_and_saves_a_working_map(picklist_work
     chain = Chain(fm.transforms)
     assert [chain(code)[0] for code in ("1", " 2 ", "9", "7")] == ["active", "inactive", None, "archived"]
 
-    again = _review()  # the saved map shows when the page opens again
+    again = open_review()  # the saved map shows when the page opens again
     shown = again.data_editor(key=f"value_map_{MAP_ID}_status").value
     assert dict(zip(shown["Source code"], shown["Destination option"])) == {"1": "active", "2": "inactive",
                                                                            "9": LEAVE_EMPTY}
