@@ -15,6 +15,7 @@ from mapper.spec import FieldMap, TransformStep
 
 LEAVE_EMPTY = "(leave the field empty)"
 REJECT = "(refuse the record: it shows in the correction report)"
+NOT_MAPPED = "(not mapped yet: its records are refused)"
 
 
 def value_map_step(fm: FieldMap) -> TransformStep | None:
@@ -40,6 +41,12 @@ def choice_of(value: Any) -> str:
     return LEAVE_EMPTY if value is None else str(value)
 
 
+def shown_choices(step: TransformStep, codes: Sequence[str]) -> list[str]:
+    """Each code's entry in the editor: its mapped option, LEAVE_EMPTY, or NOT_MAPPED."""
+    current = {str(k).strip().lower(): v for k, v in (step.args.get("map") or {}).items()}
+    return [choice_of(current[c.strip().lower()]) if c.strip().lower() in current else NOT_MAPPED for c in codes]
+
+
 def other_choice(step: TransformStep) -> str:
     """What the editor shows for codes the map does not list."""
     return REJECT if "default" not in step.args else choice_of(step.args["default"])
@@ -48,11 +55,11 @@ def other_choice(step: TransformStep) -> str:
 def apply_choices(step: TransformStep, rows: Sequence[tuple[Any, Any]], other: str) -> int:
     """Write the editor's rows (code, choice) and the other-codes choice into the step; how many codes it maps.
 
-    A row with no code or no choice is left out; LEAVE_EMPTY maps to null (the field is not filled).
+    A row with no code or no choice (or NOT_MAPPED) is left out; LEAVE_EMPTY maps to null (the field is not filled).
     """
     table: dict[str, Any] = {}
     for code, choice in rows:
-        if code is None or str(code).strip() == "" or choice is None or str(choice) == "" or _missing(choice):
+        if code is None or str(code).strip() == "" or choice in (None, "", NOT_MAPPED) or _missing(choice):
             continue
         table[str(code).strip()] = None if choice == LEAVE_EMPTY else str(choice)
     args: dict[str, Any] = {k: v for k, v in step.args.items() if k not in ("map", "default")}
@@ -64,8 +71,8 @@ def apply_choices(step: TransformStep, rows: Sequence[tuple[Any, Any]], other: s
 
 
 def options_of(enum_values: Sequence[str]) -> list[str]:
-    """The choices a code can take: leave empty, then every option of the destination picklist."""
-    return [LEAVE_EMPTY, *[str(o) for o in enum_values]]
+    """The choices a code can take: not mapped yet, leave empty, then every option of the destination picklist."""
+    return [NOT_MAPPED, LEAVE_EMPTY, *[str(o) for o in enum_values]]
 
 
 def _missing(value: Any) -> bool:

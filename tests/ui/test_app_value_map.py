@@ -11,14 +11,14 @@ from mapper.schema import Schema
 from mapper.spec import FieldMap, MappingSpec, TransformStep
 from mapper.transforms import Chain, TransformError
 from tests.ui.conftest import MAP_ID, open_review, picklist_workspace_at
-from ui.value_maps import LEAVE_EMPTY, REJECT, apply_choices, known_codes
+from ui.value_maps import LEAVE_EMPTY, NOT_MAPPED, REJECT, apply_choices, known_codes
 
 
 def test_the_editor_lists_the_source_codes_and_saves_a_working_map(picklist_workspace: Workspace) -> None:
     at = open_review()
     editor = at.data_editor(key=f"value_map_{MAP_ID}_status")
     assert sorted(editor.value["Source code"]) == ["1", "2"]
-    assert editor.value["Destination option"].isna().all()  # nothing chosen yet: the admin decides
+    assert set(editor.value["Destination option"]) == {NOT_MAPPED}  # nothing chosen yet: the admin decides
     codes = list(editor.value["Source code"])
     at.session_state[f"value_map_{MAP_ID}_status"] = {
         "edited_rows": {codes.index("1"): {"Destination option": "active"},
@@ -45,7 +45,8 @@ def test_the_editor_lists_the_source_codes_and_saves_a_working_map(picklist_work
 
 def test_other_codes_can_still_be_refused() -> None:
     step = TransformStep(name="value_map", args={"map": {"1": "active"}, "default": "archived"})
-    assert apply_choices(step, [("1", "active"), ("", "inactive"), ("2", float("nan")), ("3", None)], REJECT) == 1
+    assert apply_choices(step, [("1", "active"), ("", "inactive"), ("2", float("nan")), ("3", None),
+                                ("4", NOT_MAPPED)], REJECT) == 1
     assert step.args == {"map": {"1": "active"}}
     with pytest.raises(TransformError) as refused:
         Chain([step])("2")

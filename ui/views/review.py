@@ -11,7 +11,7 @@ import streamlit as st
 from mapper.schema import Entity
 from mapper.spec import CustomFieldDef, Decision, EntityMap, FieldMap, now_utc, validate_against
 from ui import state
-from ui.value_maps import REJECT, apply_choices, choice_of, known_codes, options_of, other_choice, value_map_step
+from ui.value_maps import REJECT, apply_choices, known_codes, options_of, other_choice, shown_choices, value_map_step
 
 SKIP = "skip"
 LOW = 0.6
@@ -270,18 +270,16 @@ if step is not None and picklist:
     codes = known_codes(fm, src_entity, step)
     if not codes:
         st.caption("The source profile lists no frequent codes for this column: add a row per code.")
-    current = {str(k).strip().lower(): v for k, v in (step.args.get("map") or {}).items()}
-    chosen_options = [choice_of(current[c.strip().lower()]) if c.strip().lower() in current else None for c in codes]
     choices = options_of(picklist)
     edited = st.data_editor(
-        pd.DataFrame({"Source code": codes, "Destination option": chosen_options}),
+        pd.DataFrame({"Source code": codes, "Destination option": shown_choices(step, codes)}),
         key=f"value_map_{em.id}_{fm.key}", hide_index=True, num_rows="dynamic", width="stretch",
         column_config={
             "Source code": st.column_config.TextColumn(help="The code as the source system stores it"),
             "Destination option": st.column_config.SelectboxColumn(options=choices, help="What the destination gets"),
         },
     )
-    others = [REJECT, *choices]
+    others = [REJECT, *choices[1:]]
     fallback = other_choice(step)
     other = st.selectbox("Any other code", others, index=others.index(fallback) if fallback in others else 0,
                          key=f"value_map_other_{em.id}_{fm.key}")
