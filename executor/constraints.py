@@ -61,13 +61,11 @@ def check_values(values: Mapping[str, Any], fields: list[Field]) -> list[Found]:
     for f in fields:
         value = values.get(f.name)
         if f.required and (value is None or value == ""):
-            out.append((f.name, "required_missing", "is required but empty", "Fill it in the source or map a default.",
-                        "error"))
+            out.append(_required(f.name))
             continue
-        found = _type_problem(f, value)
+        found = _found(f.name, _type_problem(f, value))
         if found is not None:
-            code, message, fix = found
-            out.append((f.name, code, message, fix, "warning" if code == "too_long" else "error"))
+            out.append(found)
     return out
 
 
@@ -125,10 +123,12 @@ _MISS = object()
 
 
 def _required(name: str) -> Found:
+    """The required_missing problem of a field."""
     return (name, "required_missing", "is required but empty", "Fill it in the source or map a default.", "error")
 
 
 def _found(name: str, problem: tuple[str, str, str] | None) -> Found | None:
+    """A type problem of a field as a Found (too long is a warning: the value would be cut, not refused)."""
     if problem is None:
         return None
     code, message, fix = problem

@@ -110,6 +110,10 @@ class FieldMap(_Model):
             return self.target.removeprefix(CUSTOM_PREFIX)
         return self.custom.name if self.custom is not None else None
 
+    def step(self, name: str) -> TransformStep | None:
+        """The first transform step of that name in the chain, if any."""
+        return next((s for s in self.transforms if s.name == name), None)
+
 
 class EntityMap(_Model):
     """Where one source entity lands (one map per destination object it feeds)."""

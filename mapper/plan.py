@@ -392,7 +392,7 @@ def _fill_picklist(em: EntityMap, name: str, spec: dict[str, Any], src: Entity, 
     writers = _writers(em, name)
     if writers:
         fm = writers[0]
-        step = next((s for s in fm.transforms if s.name == "value_map"), None)
+        step = fm.step("value_map")
         if step is None or (step.args.get("map") or step.args.get("vocabulary")):
             return None  # a value map someone wrote: theirs
         step.args = {**step.args, "map": table, "default": default}

@@ -36,7 +36,7 @@ def rejects(name: str, value: Any, code: str, ctx: TransformContext | None = Non
 def test_public_surface_is_pinned() -> None:
     assert sorted(transforms.__all__) == [
         "Chain", "OUTPUT_FORMATS", "Outcome", "PREDICATES", "Predicate", "REGISTRY", "Step", "TransformContext", "TransformError", "TransformFn",
-        "TransformWarning", "VOCABULARIES", "check_step", "detect_date_format", "parse_money", "run_chain",
+        "TransformWarning", "VOCABULARIES", "check_step", "code_key", "detect_date_format", "parse_money", "run_chain",
     ]
 
 

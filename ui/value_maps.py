@@ -12,26 +12,22 @@ from typing import Any
 
 from mapper.schema import Entity
 from mapper.spec import FieldMap, TransformStep
+from mapper.transforms import code_key
 
 LEAVE_EMPTY = "(leave the field empty)"
 REJECT = "(refuse the record: it shows in the correction report)"
 NOT_MAPPED = "(not mapped yet: its records are refused)"
 
 
-def value_map_step(fm: FieldMap) -> TransformStep | None:
-    """The field map's value_map step, if it has one."""
-    return next((s for s in fm.transforms if s.name == "value_map"), None)
-
-
 def known_codes(fm: FieldMap, source: Entity | None, step: TransformStep) -> list[str]:
     """Codes to show: those the map already lists, then the source column's frequent codes (profile top values)."""
     codes = [str(k) for k in (step.args.get("map") or {})]
-    seen = {c.strip().lower() for c in codes}
+    seen = {code_key(c) for c in codes}
     for name in fm.sources:
         profile = source.field(name).profile if source is not None and source.has(name) else None
         for code in profile.top_values if profile is not None else ():
-            if code.strip().lower() not in seen:
-                seen.add(code.strip().lower())
+            if code_key(code) not in seen:
+                seen.add(code_key(code))
                 codes.append(code)
     return codes
 
@@ -43,8 +39,8 @@ def choice_of(value: Any) -> str:
 
 def shown_choices(step: TransformStep, codes: Sequence[str]) -> list[str]:
     """Each code's entry in the editor: its mapped option, LEAVE_EMPTY, or NOT_MAPPED."""
-    current = {str(k).strip().lower(): v for k, v in (step.args.get("map") or {}).items()}
-    return [choice_of(current[c.strip().lower()]) if c.strip().lower() in current else NOT_MAPPED for c in codes]
+    current = {code_key(k): v for k, v in (step.args.get("map") or {}).items()}
+    return [choice_of(current[code_key(c)]) if code_key(c) in current else NOT_MAPPED for c in codes]
 
 
 def other_choice(step: TransformStep) -> str:

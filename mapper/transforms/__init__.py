@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mapper.transforms import _codes, _contact, _dates, _money, _text, _units  # noqa: F401  (they register)
-from mapper.transforms._codes import VOCABULARIES
+from mapper.transforms._codes import VOCABULARIES, code_key
 from mapper.transforms._core import (
     REGISTRY,
     Chain,
@@ -34,6 +34,7 @@ __all__ = [
     "TransformFn",
     "TransformWarning",
     "check_step",
+    "code_key",
     "detect_date_format",
     "parse_money",
     "run_chain",

@@ -21,7 +21,8 @@ VOCABULARIES: dict[str, dict[str, str]] = {
 _REJECT = object()
 
 
-def _key(value: Any) -> str:
+def code_key(value: Any) -> str:
+    """How value_map compares codes: trimmed, lower-cased text (booleans as true/false)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value).strip().lower()
@@ -50,8 +51,8 @@ def value_map(
             raise TransformError("bad_transform", f"value_map vocabulary '{vocabulary}' is unknown.",
                                  hint=f"Use one of: {', '.join(sorted(VOCABULARIES))}.")
         table.update(VOCABULARIES[vocabulary])
-    table.update({_key(k): v for k, v in (map or {}).items()})
-    key = _key(value)
+    table.update({code_key(k): v for k, v in (map or {}).items()})
+    key = code_key(value)
     if key in table:
         return table[key]
     if default is not _REJECT:
@@ -92,8 +93,8 @@ def picklist(
         return None
     if isinstance(value, (list, tuple)):
         return [picklist(v, ctx, map=map, default=default, enum_names=enum_names) for v in value if not is_empty(v)]
-    table = {_key(k): v for k, v in (map or {}).items()}
-    mapped = table.get(_key(value), value)
+    table = {code_key(k): v for k, v in (map or {}).items()}
+    mapped = table.get(code_key(value), value)
     if enum_names and isinstance(mapped, str):
         mapped = enum_value(mapped)
     options = ctx.target.enum_values if ctx.target is not None else ()
@@ -167,7 +168,7 @@ def surfaces(value: Any, ctx: TransformContext, /, *, order: str = "MODLF") -> A
     if isinstance(value, (list, tuple)):
         if len(value) > len(order):
             raise TransformError("invalid_surface", f"{target_label(ctx)} has more surface flags than letters.")
-        flags = [bool(v) and _key(v) not in ("0", "false", "n", "no", "") for v in value]
+        flags = [bool(v) and code_key(v) not in ("0", "false", "n", "no", "") for v in value]
         letters = [letter for letter, on in zip(order, flags) if on]
     else:
         letters = [c for c in str(value).upper() if not c.isspace() and c not in ",;/"]

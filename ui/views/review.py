@@ -11,7 +11,7 @@ import streamlit as st
 from mapper.schema import Entity
 from mapper.spec import CustomFieldDef, Decision, EntityMap, FieldMap, now_utc, validate_against
 from ui import state
-from ui.value_maps import REJECT, apply_choices, known_codes, options_of, other_choice, shown_choices, value_map_step
+from ui.value_maps import REJECT, apply_choices, known_codes, options_of, other_choice, shown_choices
 
 SKIP = "skip"
 LOW = 0.6
@@ -262,7 +262,7 @@ def _picklist_of(fm: FieldMap) -> tuple[str, ...]:
     return destination.entity(em.target).field(name).enum_values
 
 
-step = value_map_step(fm)
+step = fm.step("value_map")
 picklist = _picklist_of(fm) if step is not None else ()
 if step is not None and picklist:
     st.markdown(f"**Value map**: each code in {' + '.join(fm.sources)} becomes one of {fm.target_name}'s options. "
